@@ -1,0 +1,54 @@
+"End to end: the runner on the smoke profile, and its failure modes."
+import json, shutil, subprocess, sys
+from pathlib import Path
+import nbformat, pytest
+from fairgan_nb.reproduce import main, section_notebooks, sha256_file
+
+BIN = Path(sys.executable).parent
+
+@pytest.fixture(scope="module")
+def smoke_run(root, tmp_path_factory):
+    run = tmp_path_factory.mktemp("smoke")
+    committed = {p.name: sha256_file(p) for p in (root/"figures").glob("*") if p.is_file()}
+    r = subprocess.run([BIN/"fairgan-reproduce", "--profile", "smoke", "--run-dir", str(run)], cwd=root,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    return run, committed, r
+
+def test_smoke_runs_every_section(root, smoke_run):
+    run, _, _ = smoke_run
+    man = json.loads((run/"figures"/"manifest.json").read_text())
+    assert [n["notebook"] for n in man["notebooks"]] == [p.name for p in section_notebooks(root/"nbs")]
+    assert man["profile"] == "smoke" and man["sha256"]
+    for name, digest in man["sha256"].items(): assert sha256_file(run/"figures"/name) == digest
+    for nb in section_notebooks(root/"nbs"): assert (run/"notebooks"/nb.name).exists()
+    assert (run/"run_info.json").exists()
+
+def test_smoke_leaves_committed_figures_alone(root, smoke_run):
+    _, committed, _ = smoke_run
+    assert {p.name: sha256_file(p) for p in (root/"figures").glob("*") if p.is_file()} == committed
+
+def test_rerun_skips_finished_notebooks(root, smoke_run):
+    run, _, _ = smoke_run
+    r = subprocess.run([BIN/"fairgan-reproduce", "--profile", "smoke", "--run-dir", str(run), "--only", "00d_baseline"],
+                       cwd=root, capture_output=True, text=True)
+    assert r.returncode == 0 and "up to date" in r.stdout
+
+def test_failing_notebook_names_notebook_and_cell(root, tmp_path):
+    nbs = tmp_path/"nbs"; nbs.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('profile = "smoke"', metadata={"tags": ["parameters"]}),
+                                         nbformat.v4.new_code_cell("1 / 0")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "python3", "language": "python"}
+    nbformat.write(nb, nbs/"01_broken.ipynb")
+    r = subprocess.run([BIN/"fairgan-reproduce", "--profile", "smoke", "--nbs", str(nbs), "--run-dir", str(tmp_path/"run")],
+                       cwd=root, capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "01_broken.ipynb failed in cell 2" in r.stderr and "ZeroDivisionError" in r.stderr
+
+def test_unknown_profile_is_one_clear_line(root):
+    r = subprocess.run([BIN/"fairgan-reproduce", "--profile", "huge"], cwd=root, capture_output=True, text=True)
+    assert r.returncode == 2 and "invalid choice: 'huge'" in r.stderr
+
+def test_unknown_notebook(capsys):
+    assert main(["--profile", "smoke", "--only", "99_nothing"]) == 1
+    assert "unknown notebook(s) 99_nothing" in capsys.readouterr().err
