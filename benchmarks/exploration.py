@@ -1,0 +1,117 @@
+"""Latent-space BFS versus rejection sampling at minority shares of about 10%, 1% and 0.1%.
+
+One run measures, side by side, generator calls per accepted minority latent and images per second for rejection
+sampling, the paper's faithful BFS and the variants beside it, and the within-class diversity of what each found
+(mean pairwise distance of the evaluator's features, relative to the real held-out images of the class).
+
+Minority shares come from two built-in DCGANs of the quick profile: the biased baseline (long tail, ratio 10) and one
+trained the same way on a steeper long tail (ratio 300 by default, trained once and cached in the run folder). Each
+goal share gets the (generator, class) whose share under rejection sampling's own pilot draws is closest to it in
+log scale; the table reports the share actually measured.
+
+    python benchmarks/exploration.py --run-dir runs/quick-seed0 [--quota 100] [--rho 300]
+"""
+from __future__ import annotations
+import argparse, json, math, time
+from dataclasses import replace
+from pathlib import Path
+import numpy as np
+import pandas as pd
+import torch
+from fairgan_nb.baseline import setup_experiment, get_classifiers, get_baseline_gan
+from fairgan_nb.data import longtail_counts, subset_by_counts
+from fairgan_nb.models import extract_features
+from fairgan_nb.train import train_gan
+from fairgan_nb.exploration import (SearchCfg, LatentSpace, classify_latents, hit_labels, explore_bfs, rejection_sample,
+                                    mean_pairwise_distance, near_duplicate_rate, search_cfg, seed_latents)
+
+GOALS = (0.10, 0.01, 0.001)
+
+def variants(z_dim: int, base: SearchCfg) -> dict[str, SearchCfg]:
+    "The faithful search and the variants measured beside it."
+    return {"BFS (paper)": base,
+            "max_per_root=25": replace(base, max_per_root=25),
+            "pcn": replace(base, mutation="pcn"),
+            "pcn, max_per_root=25": replace(base, mutation="pcn", max_per_root=25)}
+
+def steep_gan(exp, rho: float, steps: int | None):
+    "A DCGAN trained like the baseline on a long tail of ratio `rho` (cached under the run folder)."
+    sp = exp.data.split
+    counts = longtail_counts(exp.profile.data.n_max, exp.n_classes, rho)
+    x, _ = subset_by_counts(sp.x_pool, sp.y_pool, counts, exp.seed)
+    cfg = exp.profile.gan if steps is None else replace(exp.profile.gan, steps=steps)
+    out = exp.run.cache/f"02_bench_gan-rho{rho:g}-steps{cfg.steps}"
+    return train_gan(x, cfg, out, seed=exp.seed, desc=f"GAN rho={rho:g}"), counts
+
+def pilot_shares(G, aux, n: int, batch: int, seed0: int) -> tuple[np.ndarray, float]:
+    "Class shares (auxiliary classifier, argmax) of `n` seeded draws, and the images per second of that pass."
+    sp, t0, labs = LatentSpace(G), time.perf_counter(), []
+    for i in range(0, n, batch):
+        probs, ok = classify_latents(sp, aux, seed_latents(range(seed0 + i, seed0 + min(i + batch, n)), G.z_dim), batch_size=batch)
+        labs.append(hit_labels(probs, ok))
+    lab = torch.cat(labs)
+    return torch.bincount(lab[lab >= 0], minlength=aux.config["n_classes"]).double().numpy() / n, n / (time.perf_counter() - t0)
+
+def pick_targets(shares: dict[str, np.ndarray], n: int, min_hits: int = 5) -> list[tuple[float, str, int]]:
+    "For each goal share, the (generator, class) whose measured share is closest in log scale."
+    out = []
+    for goal in GOALS:
+        cands = [(abs(math.log(s / goal)), g, c) for g, sh in shares.items() for c, s in enumerate(sh) if s * n >= min_hits]
+        _, g, c = min(cands)
+        out.append((goal, g, c))
+    return out
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--run-dir", default="runs/quick-seed0", help="quick run folder with the classifiers and baseline")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--quota", type=int, default=100, help="latents to find per target class")
+    ap.add_argument("--rho", type=float, default=300.0, help="long-tail ratio of the second generator")
+    ap.add_argument("--gan-steps", type=int, default=None, help="training steps of that generator (default: the profile's)")
+    ap.add_argument("--pilot", type=int, default=50_000, help="draws per generator to measure class shares")
+    ap.add_argument("--max-draws", type=int, default=1_000_000, help="draw budget of rejection sampling")
+    ap.add_argument("--json", default=None, help="also write the table here")
+    a = ap.parse_args(argv)
+    exp = setup_experiment("quick", a.seed, a.run_dir)
+    aux, evaluator = get_classifiers(exp)
+    G_steep, counts = steep_gan(exp, a.rho, a.gan_steps)
+    gens = {"baseline (rho 10)": get_baseline_gan(exp), f"steep (rho {a.rho:g})": G_steep}
+    for G in gens.values(): G.eval().requires_grad_(False)
+    print(f"steep generator trained on class sizes {counts}")
+    base = search_cfg(exp.profile)
+    pil = {g: pilot_shares(G, aux, a.pilot, base.batch_size, 10 ** 9) for g, G in gens.items()}
+    shares = {g: p[0] for g, p in pil.items()}
+    for g, (sh, ips) in pil.items(): print(f"{g}: shares {np.round(sh, 4).tolist()} ({ips:.0f} images/s plain sampling)")
+    sp = exp.data.split
+    rows = []
+    for goal, g, c in pick_targets(shares, a.pilot):
+        G = gens[g]
+        fr = extract_features(evaluator, sp.x_heldout[sp.y_heldout == c]); d_real = mean_pairwise_distance(fr)
+        runs = {"rejection": rejection_sample(G, aux, exp.data.classes, a.quota, targets=[c],
+                                              cfg=replace(base, max_draws=a.max_draws), progress=False)}
+        for name, cfg in variants(G.z_dim, base).items():
+            runs[name] = explore_bfs(G, aux, exp.data.classes, a.quota, targets=[c], cfg=cfg, progress=False)
+        for name, s in runs.items():
+            st = s.stats["per_class"][c]
+            f = extract_features(evaluator, s.images(G))
+            rows.append(dict(goal=goal, generator=g, cls=exp.data.classes[c], share=shares[g][c], method=name,
+                             accepted=st["accepted"], calls_per_sample=st["calls"] / max(st["accepted"], 1),
+                             images_per_s=s.stats["images"] / max(s.stats["wall_s"], 1e-9), roots=st["roots"],
+                             diversity_vs_real=mean_pairwise_distance(f) / d_real,
+                             near_dup=near_duplicate_rate(f, 0.1 * d_real),
+                             latent_norm=s.latents.flatten(1).norm(dim=1).mean().item()))
+        print(f"done: goal {goal:.1%} ({g}, class {exp.data.classes[c]})", flush=True)
+    df = pd.DataFrame(rows)
+    rej = df[df.method == "rejection"].set_index("goal").calls_per_sample
+    df["fewer_calls_than_rejection"] = rej.loc[df.goal].values / df.calls_per_sample
+    rej_div = df[df.method == "rejection"].set_index("goal").diversity_vs_real
+    df["diversity_vs_rejection"] = df.diversity_vs_real / rej_div.loc[df.goal].values
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(df.drop(columns=["generator"]).round(3).to_string(index=False))
+    one = df[(df.goal == 0.01) & (df.method != "rejection")]
+    ok = one[(one.fewer_calls_than_rejection >= 20) & (one.diversity_vs_real >= 0.9)]
+    print(f"\ngoal at a 1% share (>= 20x fewer calls, diversity >= 90% of real): met by {', '.join(ok.method) or 'none'}")
+    if a.json: Path(a.json).write_text(df.to_json(orient="records", indent=1))
+    return df
+
+if __name__ == "__main__": main()
