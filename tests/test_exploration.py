@@ -265,3 +265,18 @@ def test_get_balanced_set_caches_and_checks(tmp_path):
     default = get_balanced_set(exp, G, C, name="default", progress=False)
     assert default.params["mutation"] == "pcn" and default.params["confidence"] == 0.9
     assert (default.probs.max(1).values >= 0.9).all()
+
+def test_explorer_without_frontend():
+    import matplotlib, matplotlib.pyplot; matplotlib.use("Agg")
+    from fairgan_nb.exploration import latent_explorer, explorer_figure, has_widget_frontend
+    s = bfs(6)
+    assert not has_widget_frontend()  # plain Python: no widgets, the notebook draws the static figure instead
+    fig = explorer_figure(G, C, s, 2, root=0, sigmas=(0.25, 1.0), n=3)
+    assert len(fig.axes) == 2 * 4
+    matplotlib.pyplot.close(fig)
+    w = latent_explorer(G, C, s, n=3)
+    cls, root, sigma = w.children[0].children
+    assert [o[1] for o in cls.options] == [0, 1, 2]
+    cls.value = 2; sigma.value = 0.3  # redraws without error
+    with pytest.raises(ValueError, match="no root of class"):
+        explorer_figure(G, C, s.subset(torch.nonzero(s.labels < 2).squeeze(1)), 2)
