@@ -246,3 +246,37 @@ def test_diversity_measures():
     f = torch.tensor([[0.0, 0.0], [3.0, 4.0], [0.0, 0.1]])
     assert abs(mean_pairwise_distance(f) - (5 + 0.1 + (9 + 3.9 ** 2) ** 0.5) / 3) < 1e-9
     assert abs(near_duplicate_rate(f, 0.5) - 2 / 3) < 1e-9
+
+def test_get_balanced_set_caches_and_checks(tmp_path):
+    from types import SimpleNamespace
+    from fairgan_nb.core import RunDir, get_profile
+    from fairgan_nb.exploration import get_balanced_set, search_cfg, balanced_set_path
+    exp = SimpleNamespace(run=RunDir(tmp_path/"run"), profile=get_profile("smoke"), seed=0, tag="toy",
+                          data=SimpleNamespace(classes=CLASSES))
+    cfg = search_cfg(exp.profile, batch_size=8)
+    s = get_balanced_set(exp, G, C, cfg=cfg, progress=False)
+    assert s.counts() == [20, 20, 20] and balanced_set_path(exp).exists()
+    assert not balanced_set_path(exp).with_suffix(".state.pt").exists()
+    same_set(s, get_balanced_set(exp, G, C, cfg=search_cfg(exp.profile, batch_size=64), progress=False))  # loaded, not searched
+    with pytest.raises(ValueError, match="other parameters"):
+        get_balanced_set(exp, G, C, cfg=search_cfg(exp.profile, sigma=0.3), progress=False)
+    g2 = ToyG(); g2.scale.data += 1
+    with pytest.raises(ValueError, match="searched with generator"): get_balanced_set(exp, g2, C, cfg=cfg, progress=False)
+    default = get_balanced_set(exp, G, C, name="default", progress=False)
+    assert default.params["mutation"] == "pcn" and default.params["confidence"] == 0.9
+    assert (default.probs.max(1).values >= 0.9).all()
+
+def test_explorer_without_frontend():
+    import matplotlib, matplotlib.pyplot; matplotlib.use("Agg")
+    from fairgan_nb.exploration import latent_explorer, explorer_figure, has_widget_frontend
+    s = bfs(6)
+    assert not has_widget_frontend()  # plain Python: no widgets, the notebook draws the static figure instead
+    fig = explorer_figure(G, C, s, 2, root=0, sigmas=(0.25, 1.0), n=3)
+    assert len(fig.axes) == 2 * 4
+    matplotlib.pyplot.close(fig)
+    w = latent_explorer(G, C, s, n=3)
+    cls, root, sigma = w.children[0].children
+    assert [o[1] for o in cls.options] == [0, 1, 2]
+    cls.value = 2; sigma.value = 0.3  # redraws without error
+    with pytest.raises(ValueError, match="no root of class"):
+        explorer_figure(G, C, s.subset(torch.nonzero(s.labels < 2).squeeze(1)), 2)
