@@ -5,9 +5,11 @@ sampling, the paper's faithful BFS and the variants beside it, and the within-cl
 (mean pairwise distance of the evaluator's features, relative to the real held-out images of the class).
 
 Minority shares come from two built-in DCGANs of the quick profile: the biased baseline (long tail, ratio 10) and one
-trained the same way, for half the steps to keep the benchmark cheap, on a steeper long tail (ratio 300 by default;
+trained the same way, for a quarter of the steps to keep the benchmark cheap, on a steeper long tail (ratio 300 by default;
 trained once and cached in the run folder). Each goal share gets the (generator, class) whose share in pilot draws
-(auxiliary classifier) is closest to it in log scale. If no class is rare enough, the target becomes "confidently class c" (the same confidence threshold for both
+(auxiliary classifier) is closest to it in log scale. Every search runs `--repeats` times with other root seeds
+(rejection sampling once); the table shows means, and the worst diversity. Images per second are wall-clock figures:
+on a shared CPU they move with the load of the machine, calls per sample do not. If no class is rare enough, the target becomes "confidently class c" (the same confidence threshold for both
 methods), which is rarer; the table reports the rule and the share actually measured.
 
     python benchmarks/exploration.py --run-dir runs/quick-seed0 [--quota 100] [--rho 300]
@@ -32,10 +34,10 @@ GOALS = (0.10, 0.01, 0.001)
 def variants(z_dim: int, base: SearchCfg) -> dict[str, SearchCfg]:
     "The faithful search and the variants measured beside it."
     return {"BFS (paper)": base,
+            "no outward rule": replace(base, outward=False),
             "max_per_root=25": replace(base, max_per_root=25),
             "max_norm": replace(base, max_norm=round(math.sqrt(z_dim) + 3 / math.sqrt(2), 2)),
-            "pcn": replace(base, mutation="pcn"),
-            "pcn, max_per_root=25": replace(base, mutation="pcn", max_per_root=25)}
+            "pcn": replace(base, mutation="pcn")}
 
 def steep_gan(exp, rho: float, steps: int):
     "A DCGAN trained like the baseline on a long tail of ratio `rho` (cached under the run folder)."
@@ -82,10 +84,11 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quota", type=int, default=100, help="latents to find per target class")
     ap.add_argument("--rho", type=float, default=300.0, help="long-tail ratio of the second generator")
-    ap.add_argument("--gan-steps", type=int, default=3000, help="training steps of that generator (the baseline had 6000)")
-    ap.add_argument("--pilot", type=int, default=50_000, help="draws per generator to measure class shares")
+    ap.add_argument("--gan-steps", type=int, default=1500, help="training steps of that generator (the baseline had 6000)")
+    ap.add_argument("--pilot", type=int, default=30_000, help="draws per generator to measure class shares")
     ap.add_argument("--max-draws", type=int, default=1_000_000, help="draw budget of rejection sampling")
-    ap.add_argument("--json", default=None, help="also write the table here")
+    ap.add_argument("--repeats", type=int, default=3, help="searches per method (root seeds 0, 10^7, ...); rejection runs once")
+    ap.add_argument("--json", default=None, help="also write the raw rows here")
     a = ap.parse_args(argv)
     exp = setup_experiment("quick", a.seed, a.run_dir)
     aux, evaluator = get_classifiers(exp)
@@ -102,31 +105,37 @@ def main(argv=None):
     for goal, g, c, conf, share in pick_targets(pilots, a.pilot):
         G, b = gens[g], replace(base, confidence=conf)
         fr = extract_features(evaluator, sp.x_heldout[sp.y_heldout == c]); d_real = mean_pairwise_distance(fr)
-        runs = {"rejection": rejection_sample(G, aux, exp.data.classes, a.quota, targets=[c],
-                                              cfg=replace(b, max_draws=a.max_draws), progress=False)}
-        for name, cfg in variants(G.z_dim, b).items():
-            runs[name] = explore_bfs(G, aux, exp.data.classes, a.quota, targets=[c], cfg=cfg, progress=False)
-        for name, s in runs.items():
+        runs = [("rejection", 0, rejection_sample(G, aux, exp.data.classes, a.quota, targets=[c],
+                                                  cfg=replace(b, max_draws=a.max_draws), progress=False))]
+        for r in range(a.repeats):
+            runs += [(name, r, explore_bfs(G, aux, exp.data.classes, a.quota, targets=[c], cfg=cfg, seed_start=r * 10 ** 7,
+                                           progress=False)) for name, cfg in variants(G.z_dim, b).items()]
+        for name, r, s in runs:
             st = s.stats["per_class"][c]
             f = extract_features(evaluator, s.images(G))
-            rows.append(dict(goal=goal, generator=g, cls=exp.data.classes[c], confidence=conf, share=share, method=name,
+            rows.append(dict(goal=goal, generator=g, cls=exp.data.classes[c], confidence=conf, share=share, method=name, repeat=r,
                              accepted=st["accepted"], calls_per_sample=st["calls"] / max(st["accepted"], 1),
                              images_per_s=s.stats["images"] / max(s.stats["wall_s"], 1e-9), roots=st["roots"],
                              diversity_vs_real=mean_pairwise_distance(f) / d_real,
                              near_dup=near_duplicate_rate(f, 0.1 * d_real),
                              latent_norm=s.latents.flatten(1).norm(dim=1).mean().item()))
         print(f"done: goal {goal:.1%}: {g}, class {exp.data.classes[c]}, confidence {conf}, share {share:.3%}", flush=True)
-    df = pd.DataFrame(rows)
-    rej = df[df.method == "rejection"].set_index("goal").calls_per_sample
-    df["fewer_calls_than_rejection"] = rej.loc[df.goal].values / df.calls_per_sample
-    rej_div = df[df.method == "rejection"].set_index("goal").diversity_vs_real
-    df["diversity_vs_rejection"] = df.diversity_vs_real / rej_div.loc[df.goal].values
-    with pd.option_context("display.width", 200, "display.max_columns", 20):
-        print(df.drop(columns=["generator"]).round(3).to_string(index=False))
+    raw = pd.DataFrame(rows)
+    df = raw.groupby(["goal", "cls", "confidence", "share", "method"], dropna=False, sort=False).agg(
+        runs=("repeat", "size"), accepted=("accepted", "mean"), calls_per_sample=("calls_per_sample", "mean"),
+        images_per_s=("images_per_s", "mean"), roots=("roots", "mean"), diversity_vs_real=("diversity_vs_real", "mean"),
+        diversity_vs_real_min=("diversity_vs_real", "min"), near_dup=("near_dup", "mean"),
+        latent_norm=("latent_norm", "mean")).reset_index()
+    rej = df[df.method == "rejection"].set_index("goal")
+    df["fewer_calls_than_rejection"] = rej.calls_per_sample.loc[df.goal].values / df.calls_per_sample
+    df["diversity_vs_rejection"] = df.diversity_vs_real / rej.diversity_vs_real.loc[df.goal].values
+    with pd.option_context("display.width", 250, "display.max_columns", 30):
+        print(df.round(3).to_string(index=False))
     one = df[(df.goal == 0.01) & (df.method != "rejection")]
-    ok = one[(one.fewer_calls_than_rejection >= 20) & (one.diversity_vs_real >= 0.9)]
-    print(f"\ngoal at a 1% share (>= 20x fewer calls, diversity >= 90% of real): met by {', '.join(ok.method) or 'none'}")
-    if a.json: Path(a.json).write_text(df.to_json(orient="records", indent=1))
+    ok = one[(one.fewer_calls_than_rejection >= 20) & (one.diversity_vs_real_min >= 0.9)]
+    print(f"\ngoal at a 1% share (>= 20x fewer calls on average, diversity >= 90% of real in every repeat): "
+          f"met by {', '.join(ok.method) or 'none'}")
+    if a.json: Path(a.json).write_text(raw.to_json(orient="records", indent=1))
     return df
 
 if __name__ == "__main__": main()

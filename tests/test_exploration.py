@@ -255,14 +255,19 @@ def test_get_balanced_set_caches_and_checks(tmp_path):
                           data=SimpleNamespace(classes=CLASSES))
     cfg = search_cfg(exp.profile, batch_size=8)
     s = get_balanced_set(exp, G, C, cfg=cfg, progress=False)
-    assert s.counts() == [20, 20, 20] and balanced_set_path(exp).exists()
-    assert not balanced_set_path(exp).with_suffix(".state.pt").exists()
-    same_set(s, get_balanced_set(exp, G, C, cfg=search_cfg(exp.profile, batch_size=64), progress=False))  # loaded, not searched
-    with pytest.raises(ValueError, match="other parameters"):
-        get_balanced_set(exp, G, C, cfg=search_cfg(exp.profile, sigma=0.3), progress=False)
+    path = balanced_set_path(exp, cfg=cfg)
+    assert s.counts() == [20, 20, 20] and path.exists() and not path.with_suffix(".state.pt").exists()
+    # the batch size does not change the set, so it does not change the file either: loaded, not searched
+    assert balanced_set_path(exp, cfg=search_cfg(exp.profile, batch_size=64)) == path
+    mtime = path.stat().st_mtime_ns
+    same_set(s, get_balanced_set(exp, G, C, cfg=search_cfg(exp.profile, batch_size=64), progress=False))
+    assert path.stat().st_mtime_ns == mtime
+    other = search_cfg(exp.profile, sigma=0.3)  # other parameters: another file, never the cached one
+    assert balanced_set_path(exp, cfg=other) != path
+    assert get_balanced_set(exp, G, C, cfg=other, progress=False).params["sigma"] == 0.3
     g2 = ToyG(); g2.scale.data += 1
     with pytest.raises(ValueError, match="searched with generator"): get_balanced_set(exp, g2, C, cfg=cfg, progress=False)
-    default = get_balanced_set(exp, G, C, name="default", progress=False)
+    default = get_balanced_set(exp, G, C, progress=False)
     assert default.params["mutation"] == "pcn" and default.params["confidence"] == 0.9
     assert (default.probs.max(1).values >= 0.9).all()
 
