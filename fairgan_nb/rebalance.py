@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_training.ipynb #0a0d74bd
 from __future__ import annotations
-import math, multiprocessing as mp, os, time
+import hashlib, math, multiprocessing as mp, os, time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
@@ -39,13 +39,14 @@ class ModelSpec:
     coef: float = 1.0
     label: str = ""
 
-BIAS_VARIANT, BIAS_COEF = "squared_ema", 1.0   # the differentiable loss chosen below, and its coefficient
+BIAS_VARIANT, BIAS_COEF = "relu_ema", 1.0   # the paper's term on running soft shares (section 3's fine-tune), coefficient 1
 
 MODEL_SPECS = {s.name: s for s in [
     ModelSpec("baseline", "longtail", label="biased baseline (long-tailed real data)"),
     ModelSpec("rebalanced", "synthetic", label="rebalanced (balanced synthetic set)"),
     ModelSpec("rebalanced_bias", "synthetic", BIAS_VARIANT, BIAS_COEF, label="rebalanced + bias loss"),
     ModelSpec("rebalanced_bias_paper", "synthetic", "relu_hard", 1.0, label="rebalanced + paper's argmax bias loss"),
+    ModelSpec("rebalanced_bias_sq", "synthetic", "squared_ema", 1.0, label="rebalanced + squared term on running shares"),
     ModelSpec("mixed", "mixed", label="real long-tailed + synthetic, 50/50"),
     ModelSpec("mixed_bias", "mixed", BIAS_VARIANT, BIAS_COEF, label="real + synthetic 50/50 + bias loss"),
     ModelSpec("oracle", "balanced", label="oracle (balanced real, same size)"),
@@ -86,12 +87,17 @@ def train_job(job: dict) -> str:
     train_gan(x, GANCfg(**job["cfg"]), job["out"], seed=job["seed"], extra_g_loss=extra, progress=False, snapshots=True)
     return job["name"]
 
-def make_job(exp: Experiment, spec: ModelSpec, x: Tensor, weights: Tensor | None) -> dict:
+def make_job(exp: Experiment, spec: ModelSpec, x: Tensor, weights: Tensor | None,
+             n_snapshots: int | None = None, # EMA snapshots kept for the checkpoint choice; default: the profile's checkpoints
+            ) -> dict:
     "The plain-data description of training `spec` on `x`."
     out = gan_dir(exp, spec.name)
-    images = exp.run.cache/f"04_train-{exp.tag}-{spec.name}.pt"
+    digest = hashlib.sha256(x.detach().cpu().contiguous().numpy().tobytes()).hexdigest()[:10]
+    images = exp.run.cache/f"04_train-{exp.tag}-{spec.name}-{digest}.pt"  # other images, another file
     if not images.exists(): save_torch({"x": x}, images)
-    return dict(name=spec.name, images=str(images), out=str(out), cfg=asdict(exp.profile.gan), seed=exp.seed,
+    cfg = exp.profile.gan
+    if n_snapshots: cfg = replace(cfg, ckpt_every=max(1, cfg.steps // n_snapshots))
+    return dict(name=spec.name, images=str(images), out=str(out), cfg=asdict(cfg), seed=exp.seed,
                 bias_loss=spec.bias_loss, coef=spec.coef, threads=1,
                 weights=None if weights is None else weights.tolist(),
                 aux=str(exp.run.models/f"classifiers-k{exp.n_classes}"/"aux.pt"))
@@ -145,9 +151,9 @@ def evaluate_model(exp: Experiment, name: str, G, evaluator) -> dict:
     return cached(exp.run.cache/f"04_eval-{exp.tag}-{name}-{fingerprint(G)[:12]}.pt", compute, verbose=False)
 
 # %% ../nbs/04_training.ipynb #0882fd5a
-REBALANCE_SIZES = {"smoke": dict(n_select=500, n_procs=2, presets=["longtail"]),
-                   "quick": dict(n_select=5000, n_procs=3, presets=["longtail"]),
-                   "paper": dict(n_select=20000, n_procs=2, presets=["longtail", "extreme"])}
+REBALANCE_SIZES = {"smoke": dict(n_select=500, n_procs=2, n_snapshots=4, presets=["longtail"]),
+                   "quick": dict(n_select=5000, n_procs=3, n_snapshots=24, presets=["longtail"]),
+                   "paper": dict(n_select=20000, n_procs=2, n_snapshots=40, presets=["longtail", "extreme"])}
 EXTREME_PLAN = ["baseline", "rebalanced_bias"]  # rows of the six-class extreme preset
 
 def bias_weights(exp: Experiment, G, aux, n: int) -> Tensor:
@@ -155,7 +161,7 @@ def bias_weights(exp: Experiment, G, aux, n: int) -> Tensor:
     y = predict_proba(aux, generate(G, fixed_latents(exp, n, G.z_dim, AUX_LATENT_OFFSET))).argmax(1)
     return class_weights_from_shares(as_shares(class_counts(y, exp.n_classes)).tolist())
 
-def prepare_jobs(exp: Experiment, names: list[str], n_select: int) -> list[dict]:
+def prepare_jobs(exp: Experiment, names: list[str], n_select: int, n_snapshots: int | None = None) -> list[dict]:
     "Training jobs for the models `names` of `exp` (the baseline only if it is not trained yet)."
     aux, _ = get_classifiers(exp)
     G = get_baseline_gan(exp)
@@ -166,7 +172,7 @@ def prepare_jobs(exp: Experiment, names: list[str], n_select: int) -> list[dict]
     synth = bset.images(G)
     w = bias_weights(exp, G, aux, n_select)
     specs = [MODEL_SPECS[n] for n in names if n != "baseline"]
-    return [make_job(exp, s, training_images(exp, s, synth), w if s.bias_loss else None) for s in specs]
+    return [make_job(exp, s, training_images(exp, s, synth), w if s.bias_loss else None, n_snapshots) for s in specs]
 
 def evaluate_all(exp: Experiment, names: list[str], n_select: int) -> pd.DataFrame:
     "The results table of the models `names` of `exp`, each at its chosen checkpoint."

@@ -65,10 +65,17 @@ def run_notebook(nb: Path, out_dir: Path, params: dict, force: bool = False, log
 def write_manifest(fig_dir: Path, profile: str, seed: int, records: list[dict]) -> Path:
     "Write `fig_dir/manifest.json` for the run described by `records`."
     files = {p.name: sha256_file(p) for p in sorted(fig_dir.glob("*")) if p.is_file() and p.name != "manifest.json"}
-    man = dict(profile=profile, seed=seed, commit=git_commit(), versions=package_versions(),
-               notebooks=[dict(notebook=r["notebook"], wall_s=r["wall_s"], skipped=r["skipped"],
-                               outputs=[Path(o).name for o in r["outputs"]]) for r in records],
-               total_wall_s=round(sum(r["wall_s"] for r in records if not r["skipped"]), 1), sha256=files)
+    nbs = {r["notebook"]: dict(notebook=r["notebook"], wall_s=r["wall_s"], skipped=r["skipped"],
+                               outputs=[Path(o).name for o in r["outputs"]]) for r in records}
+    old = fig_dir/"manifest.json"  # a partial run (`--only`) keeps the other notebooks' entries of the same run
+    if old.exists():
+        try: prev = json.loads(old.read_text())
+        except ValueError: prev = {}
+        if (prev.get("profile"), prev.get("seed")) == (profile, seed):
+            nbs = {**{r["notebook"]: r for r in prev.get("notebooks", [])}, **nbs}
+    rows = [nbs[k] for k in sorted(nbs)]
+    man = dict(profile=profile, seed=seed, commit=git_commit(), versions=package_versions(), notebooks=rows,
+               total_wall_s=round(sum(r["wall_s"] for r in rows if not r["skipped"]), 1), sha256=files)
     return save_json(man, fig_dir/"manifest.json")
 
 # %% ../nbs/90_reproduce.ipynb #4fb5bd0e

@@ -115,6 +115,7 @@ def train_gan(x_train: Tensor, # (N,C,H,W) training images in [-1,1]
         states = ck["rng"] if isinstance(ck["rng"], list) else [ck["rng"]]  # one state per process
         if rank < len(states): rng.set_state(states[rank])
         torch.set_rng_state(ck["torch_rng"]); step = ck["step"]
+        if ck.get("extra") is not None and hasattr(extra_g_loss, "load_state_dict"): extra_g_loss.load_state_dict(ck["extra"])
         if rank == 0: _truncate_log(out/"log.jsonl", step)
     elif (out/"log.jsonl").exists() and rank == 0: (out/"log.jsonl").unlink()
     x_train = x_train.to(device)
@@ -127,7 +128,8 @@ def train_gan(x_train: Tensor, # (N,C,H,W) training images in [-1,1]
         if rank == 0:
             save_torch(dict(format=CKPT_FORMAT, step=step, G=G.state_dict(), D=D.state_dict(), G_ema=G_ema.state_dict(),
                             opt_g=opt_g.state_dict(), opt_d=opt_d.state_dict(), rng=states,
-                            torch_rng=torch.get_rng_state(), world=world), out/"ckpt.pt")
+                            torch_rng=torch.get_rng_state(), world=world,  # a stateful hook (running shares) resumes too
+                            extra=extra_g_loss.state_dict() if hasattr(extra_g_loss, "state_dict") else None), out/"ckpt.pt")
         if world > 1: dist.barrier()
 
     end = cfg.steps if stop_after is None else min(cfg.steps, step + stop_after)

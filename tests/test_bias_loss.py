@@ -279,3 +279,21 @@ def test_reweighting_extra_is_the_difference():
     assert float(reweighting_extra_loss(fake, cls, w) + F.softplus(-fake).mean()) == pytest.approx(float(reweighted_g_loss(fake, cls, w)))
     assert float(reweighted_g_loss(fake, cls, torch.ones(3))) == pytest.approx(float(F.softplus(-fake).mean()))
     with pytest.raises(ValueError, match=r"expected \(10,\)"): reweighted_g_loss(fake[:5], cls, w)
+
+def test_trainer_resumes_a_stateful_hook_exactly(tmp_path):
+    "An interrupted run with the running-shares loss resumes its running estimate from the checkpoint."
+    from fairgan_nb.core import GANCfg
+    from fairgan_nb.train import train_gan
+    torch.manual_seed(0)
+    x = torch.rand(64, 1, 28, 28) * 2 - 1
+    aux = AuxClassifier(10)
+    cfg = GANCfg(steps=12, batch_size=8, g_width=8, d_width=8, ema_start=2, ckpt_every=3, log_every=3)
+    def hook(): return make_bias_loss("relu_ema", aux, coef=5.0)
+    ha, hb = hook(), hook()
+    Ga = train_gan(x, cfg, tmp_path/"a", seed=1, progress=False, extra_g_loss=ha)
+    train_gan(x, cfg, tmp_path/"b", seed=1, progress=False, extra_g_loss=hb, stop_after=6)
+    hc = hook()                                  # a fresh process: the hook starts without a running estimate
+    Gb = train_gan(x, cfg, tmp_path/"b", seed=1, progress=False, extra_g_loss=hc)
+    z = torch.randn(4, cfg.z_dim)
+    assert torch.allclose(Ga(z), Gb(z), atol=1e-6)
+    assert torch.allclose(ha.running.ema, hc.running.ema)

@@ -52,3 +52,13 @@ def test_unknown_profile_is_one_clear_line(root):
 def test_unknown_notebook(capsys):
     assert main(["--profile", "smoke", "--only", "99_nothing"]) == 1
     assert "unknown notebook(s) 99_nothing" in capsys.readouterr().err
+
+def test_partial_run_keeps_other_entries_of_the_manifest(tmp_path):
+    from fairgan_nb.reproduce import write_manifest
+    rec = lambda nb, s: dict(notebook=nb, wall_s=s, skipped=False, outputs=[])
+    write_manifest(tmp_path, "quick", 0, [rec("01_a.ipynb", 10.0), rec("02_b.ipynb", 20.0)])
+    man = json.loads(write_manifest(tmp_path, "quick", 0, [rec("02_b.ipynb", 5.0)]).read_text())
+    assert [(r["notebook"], r["wall_s"]) for r in man["notebooks"]] == [("01_a.ipynb", 10.0), ("02_b.ipynb", 5.0)]
+    assert man["total_wall_s"] == 15.0
+    man = json.loads(write_manifest(tmp_path, "quick", 1, [rec("02_b.ipynb", 5.0)]).read_text())
+    assert [r["notebook"] for r in man["notebooks"]] == ["02_b.ipynb"]   # another seed: another run
