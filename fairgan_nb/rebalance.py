@@ -39,6 +39,7 @@ class ModelSpec:
     coef: float = 1.0
     label: str = ""
     weights: str = "biased"       # lambda of the loss: 'biased' (from the biased GAN's shares) or 'unit'
+    augment: bool = False         # the loss classifies randomly shifted and turned copies of the fakes
 
 BIAS_VARIANT, BIAS_COEF = "relu_ema", 1.0   # the paper's term on running soft shares (section 3's fine-tune), coefficient 1
 
@@ -50,6 +51,9 @@ MODEL_SPECS = {s.name: s for s in [
     ModelSpec("rebalanced_bias_sq", "synthetic", "squared_ema", 1.0, label="rebalanced + squared term on running shares"),
     ModelSpec("rebalanced_mi", "synthetic", "mi_ema", 1.0, label="rebalanced + KL to uniform (running shares) + confidence", weights="unit"),
     ModelSpec("rebalanced_mi_soft", "synthetic", "mi_soft", 1.0, label="rebalanced + KL to uniform (batch shares) + confidence", weights="unit"),
+    ModelSpec("rebalanced_relu_aug", "synthetic", "relu_ema", 1.0, label="rebalanced + relu (running shares), augmented", weights="unit", augment=True),
+    ModelSpec("rebalanced_mi_aug", "synthetic", "mi_soft", 1.0, label="rebalanced + KL + confidence, augmented", weights="unit", augment=True),
+    ModelSpec("rebalanced_kl_aug", "synthetic", "kl_soft", 1.0, label="rebalanced + KL to uniform (batch shares), augmented", weights="unit", augment=True),
     ModelSpec("mixed", "mixed", label="real long-tailed + synthetic, 50/50"),
     ModelSpec("mixed_bias", "mixed", BIAS_VARIANT, BIAS_COEF, label="real + synthetic 50/50 + bias loss"),
     ModelSpec("oracle", "balanced", label="oracle (balanced real, same size)"),
@@ -87,7 +91,7 @@ def train_job(job: dict) -> str:
     if job["bias_loss"]:
         aux = load_model(job["aux"], "classifier")
         w = None if job["weights"] is None else torch.tensor(job["weights"])
-        extra = make_bias_loss(job["bias_loss"], aux, w, job["coef"])
+        extra = make_bias_loss(job["bias_loss"], aux, w, job["coef"], augment=job.get("augment", False), seed=job["seed"])
     train_gan(x, GANCfg(**job["cfg"]), job["out"], seed=job["seed"], extra_g_loss=extra, progress=False, snapshots=True)
     return job["name"]
 
@@ -102,7 +106,7 @@ def make_job(exp: Experiment, spec: ModelSpec, x: Tensor, weights: Tensor | None
     cfg = exp.profile.gan
     if n_snapshots: cfg = replace(cfg, ckpt_every=max(1, cfg.steps // n_snapshots))
     return dict(name=spec.name, images=str(images), out=str(out), cfg=asdict(cfg), seed=exp.seed,
-                bias_loss=spec.bias_loss, coef=spec.coef, threads=1,
+                bias_loss=spec.bias_loss, coef=spec.coef, augment=spec.augment, threads=1,
                 weights=None if weights is None else weights.tolist(),
                 aux=str(exp.run.models/f"classifiers-k{exp.n_classes}"/"aux.pt"))
 
