@@ -24,7 +24,7 @@ from .fairness import fairness_report, class_counts, as_shares, fairness_discrep
 from .evaluation import metric_inputs, calc_metrics
 
 # %% auto #0
-__all__ = ['BIAS_VARIANT', 'BIAS_COEF', 'MODEL_SPECS', 'TRAIN_PLAN', 'AUX_LATENT_OFFSET', 'EVAL_METRICS', 'REBALANCE_SIZES',
+__all__ = ['BIAS', 'BIAS_VARIANT', 'MODEL_SPECS', 'TRAIN_PLAN', 'AUX_LATENT_OFFSET', 'EVAL_METRICS', 'REBALANCE_SIZES',
            'EXTREME_PLAN', 'ModelSpec', 'plan', 'training_images', 'train_job', 'make_job', 'run_jobs',
            'classifier_fairness', 'snapshot_scores', 'select_snapshot', 'evaluate_model', 'bias_weights',
            'prepare_jobs', 'evaluate_all']
@@ -41,21 +41,19 @@ class ModelSpec:
     weights: str = "biased"       # lambda of the loss: 'biased' (from the biased GAN's shares) or 'unit'
     augment: bool = False         # the loss classifies randomly shifted and turned copies of the fakes
 
-BIAS_VARIANT, BIAS_COEF = "relu_ema", 1.0   # the paper's term on running soft shares (section 3's fine-tune), coefficient 1
+BIAS = dict(bias_loss="mi_soft", coef=1.0, weights="unit", augment=True)  # the differentiable bias loss chosen below
+BIAS_VARIANT = BIAS["bias_loss"]
 
 MODEL_SPECS = {s.name: s for s in [
     ModelSpec("baseline", "longtail", label="biased baseline (long-tailed real data)"),
     ModelSpec("rebalanced", "synthetic", label="rebalanced (balanced synthetic set)"),
-    ModelSpec("rebalanced_bias", "synthetic", BIAS_VARIANT, BIAS_COEF, label="rebalanced + bias loss"),
-    ModelSpec("rebalanced_bias_paper", "synthetic", "relu_hard", 1.0, label="rebalanced + paper's argmax bias loss"),
-    ModelSpec("rebalanced_bias_sq", "synthetic", "squared_ema", 1.0, label="rebalanced + squared term on running shares"),
-    ModelSpec("rebalanced_mi", "synthetic", "mi_ema", 1.0, label="rebalanced + KL to uniform (running shares) + confidence", weights="unit"),
-    ModelSpec("rebalanced_mi_soft", "synthetic", "mi_soft", 1.0, label="rebalanced + KL to uniform (batch shares) + confidence", weights="unit"),
-    ModelSpec("rebalanced_relu_aug", "synthetic", "relu_ema", 1.0, label="rebalanced + relu (running shares), augmented", weights="unit", augment=True),
-    ModelSpec("rebalanced_mi_aug", "synthetic", "mi_soft", 1.0, label="rebalanced + KL + confidence, augmented", weights="unit", augment=True),
-    ModelSpec("rebalanced_kl_aug", "synthetic", "kl_soft", 1.0, label="rebalanced + KL to uniform (batch shares), augmented", weights="unit", augment=True),
+    ModelSpec("rebalanced_bias", "synthetic", **BIAS, label="rebalanced + bias loss"),
+    ModelSpec("rebalanced_bias_paper", "synthetic", "relu_hard", 1.0, label="rebalanced + the paper's argmax term (no gradient)"),
+    ModelSpec("rebalanced_bias_relu", "synthetic", "relu_ema", 1.0, label="rebalanced + the paper's term on running soft shares"),
+    ModelSpec("rebalanced_bias_noaug", "synthetic", **{**BIAS, "augment": False}, label="rebalanced + bias loss, not augmented"),
+    ModelSpec("rebalanced_bias_x3", "synthetic", **{**BIAS, "coef": 3.0}, label="rebalanced + bias loss, coefficient 3"),
     ModelSpec("mixed", "mixed", label="real long-tailed + synthetic, 50/50"),
-    ModelSpec("mixed_bias", "mixed", BIAS_VARIANT, BIAS_COEF, label="real + synthetic 50/50 + bias loss"),
+    ModelSpec("mixed_bias", "mixed", **BIAS, label="real + synthetic 50/50 + bias loss"),
     ModelSpec("oracle", "balanced", label="oracle (balanced real, same size)"),
     ModelSpec("oracle_2x", "balanced_2x", label="oracle (balanced real, twice the size)"),
 ]}
@@ -162,7 +160,7 @@ def evaluate_model(exp: Experiment, name: str, G, evaluator) -> dict:
 REBALANCE_SIZES = {"smoke": dict(n_select=500, n_procs=2, n_snapshots=4, presets=["longtail"]),
                    "quick": dict(n_select=5000, n_procs=3, n_snapshots=24, presets=["longtail"]),
                    "paper": dict(n_select=20000, n_procs=2, n_snapshots=40, presets=["longtail", "extreme"])}
-EXTREME_PLAN = ["baseline", "rebalanced_bias"]  # rows of the six-class extreme preset
+EXTREME_PLAN = ["baseline", "rebalanced", "rebalanced_bias"]  # rows of the six-class extreme preset
 
 def bias_weights(exp: Experiment, G, aux, n: int) -> Tensor:
     "Bias-loss weights from the auxiliary classifier's shares on `n` samples of the biased generator `G`."
