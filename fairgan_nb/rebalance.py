@@ -51,7 +51,6 @@ MODEL_SPECS = {s.name: s for s in [
     ModelSpec("rebalanced_bias_paper", "synthetic", "relu_hard", 1.0, label="rebalanced + the paper's argmax term (no gradient)"),
     ModelSpec("rebalanced_bias_relu", "synthetic", "relu_ema", 1.0, label="rebalanced + the paper's term on running soft shares"),
     ModelSpec("rebalanced_bias_noaug", "synthetic", **{**BIAS, "augment": False}, label="rebalanced + bias loss, not augmented"),
-    ModelSpec("rebalanced_bias_x3", "synthetic", **{**BIAS, "coef": 3.0}, label="rebalanced + bias loss, coefficient 3"),
     ModelSpec("mixed", "mixed", label="real long-tailed + synthetic, 50/50"),
     ModelSpec("mixed_bias", "mixed", **BIAS, label="real + synthetic 50/50 + bias loss"),
     ModelSpec("oracle", "balanced", label="oracle (balanced real, same size)"),
