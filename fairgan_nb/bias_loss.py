@@ -160,8 +160,11 @@ class BiasLossSpec:
     term: Callable | None  # (shares, weights) -> scalar; None for per-sample reweighting
     shares: str            # 'hard' | 'soft' | 'ema' | 'per_sample'
     doc: str
+    confident: bool = False # also add the mean entropy of each sample's class probabilities
 
 BIAS_LOSSES = {f"{t}_{s}": BiasLossSpec(fn, s, f"{t} term on {s} shares") for t, fn in BIAS_TERMS.items() for s in SHARE_KINDS}
+for s in ("soft", "ema"):  # KL(shares || uniform) + mean entropy = log K - I(sample; class): balanced *and* unambiguous
+    BIAS_LOSSES[f"mi_{s}"] = BiasLossSpec(kl_to_uniform_loss, s, f"KL to uniform on {s} shares plus the mean per-sample entropy", True)
 BIAS_LOSSES["relu_hard"] = BiasLossSpec(relu_deficit_loss, "hard", "the paper's CIFAR term on argmax shares: no gradient to G")
 BIAS_LOSSES["reweight"] = BiasLossSpec(None, "per_sample", "the authors' FFHQ reweighting: each sample's G loss times lambda of its argmax class")
 
@@ -208,6 +211,7 @@ class BiasLoss:
         else:
             p = self.shares(logits)
             loss = self.spec.term(p, self.weights.to(p) if self.weights is not None else None)
+            if self.spec.confident: loss = loss + torch.special.entr(F.softmax(logits / self.temperature, 1)).sum(1).mean()
         logs = {"bias_term": float(loss.detach()), **{f"bias_p{r}": float(v) for r, v in enumerate(p.detach())},
                 "bias_hard_min": float(hard.min())}
         return self.coef * loss, logs

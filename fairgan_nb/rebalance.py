@@ -38,6 +38,7 @@ class ModelSpec:
     bias_loss: str | None = None  # a key of `fairgan_nb.bias_loss.BIAS_LOSSES`
     coef: float = 1.0
     label: str = ""
+    weights: str = "biased"       # lambda of the loss: 'biased' (from the biased GAN's shares) or 'unit'
 
 BIAS_VARIANT, BIAS_COEF = "relu_ema", 1.0   # the paper's term on running soft shares (section 3's fine-tune), coefficient 1
 
@@ -47,6 +48,8 @@ MODEL_SPECS = {s.name: s for s in [
     ModelSpec("rebalanced_bias", "synthetic", BIAS_VARIANT, BIAS_COEF, label="rebalanced + bias loss"),
     ModelSpec("rebalanced_bias_paper", "synthetic", "relu_hard", 1.0, label="rebalanced + paper's argmax bias loss"),
     ModelSpec("rebalanced_bias_sq", "synthetic", "squared_ema", 1.0, label="rebalanced + squared term on running shares"),
+    ModelSpec("rebalanced_mi", "synthetic", "mi_ema", 1.0, label="rebalanced + KL to uniform (running shares) + confidence", weights="unit"),
+    ModelSpec("rebalanced_mi_soft", "synthetic", "mi_soft", 1.0, label="rebalanced + KL to uniform (batch shares) + confidence", weights="unit"),
     ModelSpec("mixed", "mixed", label="real long-tailed + synthetic, 50/50"),
     ModelSpec("mixed_bias", "mixed", BIAS_VARIANT, BIAS_COEF, label="real + synthetic 50/50 + bias loss"),
     ModelSpec("oracle", "balanced", label="oracle (balanced real, same size)"),
@@ -83,7 +86,8 @@ def train_job(job: dict) -> str:
     extra = None
     if job["bias_loss"]:
         aux = load_model(job["aux"], "classifier")
-        extra = make_bias_loss(job["bias_loss"], aux, torch.tensor(job["weights"]), job["coef"])
+        w = None if job["weights"] is None else torch.tensor(job["weights"])
+        extra = make_bias_loss(job["bias_loss"], aux, w, job["coef"])
     train_gan(x, GANCfg(**job["cfg"]), job["out"], seed=job["seed"], extra_g_loss=extra, progress=False, snapshots=True)
     return job["name"]
 
@@ -172,7 +176,8 @@ def prepare_jobs(exp: Experiment, names: list[str], n_select: int, n_snapshots: 
     synth = bset.images(G)
     w = bias_weights(exp, G, aux, n_select)
     specs = [MODEL_SPECS[n] for n in names if n != "baseline"]
-    return [make_job(exp, s, training_images(exp, s, synth), w if s.bias_loss else None, n_snapshots) for s in specs]
+    return [make_job(exp, s, training_images(exp, s, synth), w if s.bias_loss and s.weights == "biased" else None, n_snapshots)
+            for s in specs]
 
 def evaluate_all(exp: Experiment, names: list[str], n_select: int) -> pd.DataFrame:
     "The results table of the models `names` of `exp`, each at its chosen checkpoint."

@@ -297,3 +297,18 @@ def test_trainer_resumes_a_stateful_hook_exactly(tmp_path):
     z = torch.randn(4, cfg.z_dim)
     assert torch.allclose(Ga(z), Gb(z), atol=1e-6)
     assert torch.allclose(ha.running.ema, hc.running.ema)
+
+def test_mi_variant_prefers_confident_balanced_batches_to_ambiguous_ones():
+    "A soft-share term is blind to ambiguity; the `mi_*` variants are not."
+    k = 4
+    class Fixed(torch.nn.Module):
+        def __init__(self): super().__init__(); self.w = torch.nn.Parameter(torch.ones(1)); self.config = dict(n_classes=k)
+        def forward(self, x): return x.flatten(1)[:, :k] * self.w
+    confident = torch.eye(k).repeat(4, 1) * 20          # 16 samples, 4 per class, each sure of its class
+    ambiguous = torch.zeros(16, k)                       # every sample 1/k of every class
+    for name, want_gap in (("kl_soft", False), ("mi_soft", True)):
+        hook = make_bias_loss(name, Fixed())
+        lc, la = hook(confident.view(16, 1, 1, k), 0)[0], hook(ambiguous.view(16, 1, 1, k), 0)[0]
+        assert float(lc) == pytest.approx(0, abs=1e-6)
+        assert (float(la) > float(lc) + 1.0) == want_gap   # mean entropy log 4 = 1.39 for the ambiguous batch
+    assert float(make_bias_loss("mi_soft", Fixed())(ambiguous.view(16, 1, 1, k), 0)[0]) == pytest.approx(math.log(k), abs=1e-6)
