@@ -4,7 +4,8 @@
 
 Both loops train the same DCGenerator/DCDiscriminator on long-tailed MNIST with the same batch size and optimiser.
 The bare loop has only the non-saturating GAN step; the trainer adds lazy R1, the EMA of G, logging and checkpoints;
-the third mode adds the bias loss of section 3 (the auxiliary classifier on every fake batch, `squared_ema`).
+the last modes add section 4's bias loss (`fairgan_nb.rebalance.BIAS`: the auxiliary classifier on every fake batch),
+with and without its augmentation of the fakes.
 Runs alternate (bare, trainer, trainer + bias loss, ...) so that machine noise hits all alike; the best of each is kept.
 """
 import argparse, tempfile, time
@@ -18,6 +19,7 @@ from fairgan_nb.models import DCGenerator, DCDiscriminator
 from fairgan_nb.train import train_gan
 from fairgan_nb.bias_loss import make_bias_loss
 from fairgan_nb.models import AuxClassifier
+from fairgan_nb.rebalance import BIAS
 
 def bare_loop(x, cfg, steps):
     torch.manual_seed(0)
@@ -34,8 +36,8 @@ def bare_loop(x, cfg, steps):
         og.zero_grad(); g_loss.backward(); og.step()
     return time.perf_counter() - t0
 
-def trainer(x, cfg, steps, bias=False):
-    extra = make_bias_loss("squared_ema", AuxClassifier(), coef=1.0) if bias else None
+def trainer(x, cfg, steps, bias=False, augment=True):
+    extra = make_bias_loss(BIAS["bias_loss"], AuxClassifier(), coef=BIAS["coef"], augment=augment) if bias else None
     with tempfile.TemporaryDirectory() as d:
         c = replace(cfg, steps=steps, ckpt_every=max(steps // 3, 1), log_every=max(steps // 30, 1))
         t0 = time.perf_counter(); train_gan(x, c, Path(d), progress=False, extra_g_loss=extra)
@@ -47,10 +49,11 @@ if __name__ == "__main__":
     a = ap.parse_args(); torch.set_num_threads(a.threads)
     cfg, x = get_profile("quick").gan, make_dataset().x_train
     bare_loop(x, cfg, 10); trainer(x, cfg, 10)  # warm-up
-    t = {"bare": [], "train_gan": [], "train_gan + bias loss": []}
+    t = {"bare": [], "train_gan": [], "train_gan + bias loss": [], "  without augmentation": []}
     for _ in range(a.repeats):
         t["bare"].append(bare_loop(x, cfg, a.steps)); t["train_gan"].append(trainer(x, cfg, a.steps))
         t["train_gan + bias loss"].append(trainer(x, cfg, a.steps, bias=True))
+        t["  without augmentation"].append(trainer(x, cfg, a.steps, bias=True, augment=False))
     print(f"quick GAN (G width {cfg.g_width}, D width {cfg.d_width}, batch {cfg.batch_size}), {a.steps} steps, {a.threads} threads")
     print(f"{'loop':<24}{'images/s':>10}{'ms/step':>10}{'vs bare':>9}")
     for k, v in t.items():

@@ -10,6 +10,7 @@ from typing import Callable
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from .train import random_affine
 from torch import Tensor
 
 # %% auto #0
@@ -177,7 +178,7 @@ def get_bias_spec(name: str) -> BiasLossSpec:
 class BiasLoss:
     "A trainer hook `(fake_images, step) -> (coef * loss, logs)` for one registered variant."
     def __init__(self, name: str, classifier: nn.Module, weights=None, coef: float = 1.0,
-                 temperature: float = 1.0, beta: float = 0.9):
+                 temperature: float = 1.0, beta: float = 0.9, augment: bool = False, seed: int = 0):
         self.name, self.spec = name, get_bias_spec(name)
         n_classes = classifier.config["n_classes"] if hasattr(classifier, "config") else None
         if weights is not None:
@@ -192,6 +193,7 @@ class BiasLoss:
         self.weights, self.coef, self.temperature = weights, coef, temperature
         self.running = RunningShares(beta) if self.spec.shares == "ema" else None
         self.needs_fake_logits = self.spec.shares == "per_sample"
+        self.rng = torch.Generator().manual_seed(seed) if augment else None  # random shifts and turns before the classifier
 
     def shares(self, logits: Tensor) -> Tensor:
         "The shares this variant feeds its term (advances the running estimate)."
@@ -202,7 +204,7 @@ class BiasLoss:
     def __call__(self, fake: Tensor, # (N,C,H,W) generated images in [-1,1], attached to G's graph
                  step: int = 0, fake_logits: Tensor | None = None, # (N,) D's logits, for 'reweight' only
                 ) -> tuple[Tensor, dict]:
-        logits = self.classifier(fake)
+        logits = self.classifier(fake if self.rng is None else random_affine(fake, self.rng))
         hard = hard_batch_shares(logits)
         if self.spec.shares == "per_sample":
             if fake_logits is None:
@@ -216,9 +218,11 @@ class BiasLoss:
                 "bias_hard_min": float(hard.min())}
         return self.coef * loss, logs
 
-    def state_dict(self) -> dict: return {"running": self.running.state_dict() if self.running else None}
+    def state_dict(self) -> dict:
+        return {"running": self.running.state_dict() if self.running else None, "rng": self.rng.get_state() if self.rng else None}
     def load_state_dict(self, state: dict):
         if self.running is not None: self.running.load_state_dict(state["running"])
+        if self.rng is not None and state.get("rng") is not None: self.rng.set_state(state["rng"])
 
 def make_bias_loss(name: str,            # a key of BIAS_LOSSES
                    classifier: nn.Module, # auxiliary classifier: images in [-1,1] to (N, K) logits; frozen here
@@ -226,9 +230,11 @@ def make_bias_loss(name: str,            # a key of BIAS_LOSSES
                    coef: float = 1.0,     # multiplies the term (the paper uses 1)
                    temperature: float = 1.0, # softmax temperature of the soft and ema shares
                    beta: float = 0.9,     # weight of the past in the running estimate ('*_ema')
+                   augment: bool = False, # classify randomly shifted and turned copies (harder to game than the images)
+                   seed: int = 0,         # of the augmentation
                   ) -> BiasLoss:
     "The trainer hook `extra_g_loss(fake, step) -> (loss, logs)` for the bias loss called `name`."
-    return BiasLoss(name, classifier, weights, coef, temperature, beta)
+    return BiasLoss(name, classifier, weights, coef, temperature, beta, augment, seed)
 
 # %% ../nbs/03_bias_loss.ipynb #90d00395
 BIAS_SIZES = {

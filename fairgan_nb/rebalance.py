@@ -24,7 +24,7 @@ from .fairness import fairness_report, class_counts, as_shares, fairness_discrep
 from .evaluation import metric_inputs, calc_metrics
 
 # %% auto #0
-__all__ = ['BIAS_VARIANT', 'BIAS_COEF', 'MODEL_SPECS', 'TRAIN_PLAN', 'AUX_LATENT_OFFSET', 'EVAL_METRICS', 'REBALANCE_SIZES',
+__all__ = ['BIAS', 'BIAS_VARIANT', 'MODEL_SPECS', 'TRAIN_PLAN', 'AUX_LATENT_OFFSET', 'EVAL_METRICS', 'REBALANCE_SIZES',
            'EXTREME_PLAN', 'ModelSpec', 'plan', 'training_images', 'train_job', 'make_job', 'run_jobs',
            'classifier_fairness', 'snapshot_scores', 'select_snapshot', 'evaluate_model', 'bias_weights',
            'prepare_jobs', 'evaluate_all']
@@ -39,19 +39,21 @@ class ModelSpec:
     coef: float = 1.0
     label: str = ""
     weights: str = "biased"       # lambda of the loss: 'biased' (from the biased GAN's shares) or 'unit'
+    augment: bool = False         # the loss classifies randomly shifted and turned copies of the fakes
 
-BIAS_VARIANT, BIAS_COEF = "relu_ema", 1.0   # the paper's term on running soft shares (section 3's fine-tune), coefficient 1
+BIAS = dict(bias_loss="mi_soft", coef=1.0, weights="unit", augment=True)  # the differentiable bias loss chosen below
+BIAS_VARIANT = BIAS["bias_loss"]
 
 MODEL_SPECS = {s.name: s for s in [
     ModelSpec("baseline", "longtail", label="biased baseline (long-tailed real data)"),
     ModelSpec("rebalanced", "synthetic", label="rebalanced (balanced synthetic set)"),
-    ModelSpec("rebalanced_bias", "synthetic", BIAS_VARIANT, BIAS_COEF, label="rebalanced + bias loss"),
-    ModelSpec("rebalanced_bias_paper", "synthetic", "relu_hard", 1.0, label="rebalanced + paper's argmax bias loss"),
-    ModelSpec("rebalanced_bias_sq", "synthetic", "squared_ema", 1.0, label="rebalanced + squared term on running shares"),
-    ModelSpec("rebalanced_mi", "synthetic", "mi_ema", 1.0, label="rebalanced + KL to uniform (running shares) + confidence", weights="unit"),
-    ModelSpec("rebalanced_mi_soft", "synthetic", "mi_soft", 1.0, label="rebalanced + KL to uniform (batch shares) + confidence", weights="unit"),
+    ModelSpec("rebalanced_bias", "synthetic", **BIAS, label="rebalanced + bias loss"),
+    ModelSpec("rebalanced_bias_paper", "synthetic", "relu_hard", 1.0, label="rebalanced + the paper's argmax term (no gradient)"),
+    ModelSpec("rebalanced_bias_relu", "synthetic", "relu_ema", 1.0, label="rebalanced + the paper's term on running soft shares"),
+    ModelSpec("rebalanced_bias_noaug", "synthetic", **{**BIAS, "augment": False}, label="rebalanced + bias loss, not augmented"),
+    ModelSpec("rebalanced_bias_x3", "synthetic", **{**BIAS, "coef": 3.0}, label="rebalanced + bias loss, coefficient 3"),
     ModelSpec("mixed", "mixed", label="real long-tailed + synthetic, 50/50"),
-    ModelSpec("mixed_bias", "mixed", BIAS_VARIANT, BIAS_COEF, label="real + synthetic 50/50 + bias loss"),
+    ModelSpec("mixed_bias", "mixed", **BIAS, label="real + synthetic 50/50 + bias loss"),
     ModelSpec("oracle", "balanced", label="oracle (balanced real, same size)"),
     ModelSpec("oracle_2x", "balanced_2x", label="oracle (balanced real, twice the size)"),
 ]}
@@ -87,7 +89,7 @@ def train_job(job: dict) -> str:
     if job["bias_loss"]:
         aux = load_model(job["aux"], "classifier")
         w = None if job["weights"] is None else torch.tensor(job["weights"])
-        extra = make_bias_loss(job["bias_loss"], aux, w, job["coef"])
+        extra = make_bias_loss(job["bias_loss"], aux, w, job["coef"], augment=job.get("augment", False), seed=job["seed"])
     train_gan(x, GANCfg(**job["cfg"]), job["out"], seed=job["seed"], extra_g_loss=extra, progress=False, snapshots=True)
     return job["name"]
 
@@ -102,7 +104,7 @@ def make_job(exp: Experiment, spec: ModelSpec, x: Tensor, weights: Tensor | None
     cfg = exp.profile.gan
     if n_snapshots: cfg = replace(cfg, ckpt_every=max(1, cfg.steps // n_snapshots))
     return dict(name=spec.name, images=str(images), out=str(out), cfg=asdict(cfg), seed=exp.seed,
-                bias_loss=spec.bias_loss, coef=spec.coef, threads=1,
+                bias_loss=spec.bias_loss, coef=spec.coef, augment=spec.augment, threads=1,
                 weights=None if weights is None else weights.tolist(),
                 aux=str(exp.run.models/f"classifiers-k{exp.n_classes}"/"aux.pt"))
 
@@ -158,7 +160,7 @@ def evaluate_model(exp: Experiment, name: str, G, evaluator) -> dict:
 REBALANCE_SIZES = {"smoke": dict(n_select=500, n_procs=2, n_snapshots=4, presets=["longtail"]),
                    "quick": dict(n_select=5000, n_procs=3, n_snapshots=24, presets=["longtail"]),
                    "paper": dict(n_select=20000, n_procs=2, n_snapshots=40, presets=["longtail", "extreme"])}
-EXTREME_PLAN = ["baseline", "rebalanced_bias"]  # rows of the six-class extreme preset
+EXTREME_PLAN = ["baseline", "rebalanced", "rebalanced_bias"]  # rows of the six-class extreme preset
 
 def bias_weights(exp: Experiment, G, aux, n: int) -> Tensor:
     "Bias-loss weights from the auxiliary classifier's shares on `n` samples of the biased generator `G`."

@@ -288,7 +288,7 @@ def test_trainer_resumes_a_stateful_hook_exactly(tmp_path):
     x = torch.rand(64, 1, 28, 28) * 2 - 1
     aux = AuxClassifier(10)
     cfg = GANCfg(steps=12, batch_size=8, g_width=8, d_width=8, ema_start=2, ckpt_every=3, log_every=3)
-    def hook(): return make_bias_loss("relu_ema", aux, coef=5.0)
+    def hook(): return make_bias_loss("relu_ema", aux, coef=5.0, augment=True)  # running shares and augmentation rng
     ha, hb = hook(), hook()
     Ga = train_gan(x, cfg, tmp_path/"a", seed=1, progress=False, extra_g_loss=ha)
     train_gan(x, cfg, tmp_path/"b", seed=1, progress=False, extra_g_loss=hb, stop_after=6)
