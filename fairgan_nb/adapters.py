@@ -4,7 +4,7 @@
 
 # %% ../nbs/00f_adapters.ipynb #fcc92e83
 from __future__ import annotations
-import contextlib, importlib, importlib.util, pickle, sys, warnings
+import contextlib, importlib, importlib.util, os, pickle, sys, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import torch
@@ -15,13 +15,14 @@ from .core import ClassifierCfg, get_device, get_profile, load_torch, save_torch
 from .data import (CIFAR10_CLASSES, MNIST_CLASSES, ImbalancedData, Split, load_cifar10, longtail_counts,
                              subset_by_counts, make_dataset)
 from .train import train_classifier
+from .models import MODEL_CLASSES, MODEL_KINDS
 
 # %% auto #0
 __all__ = ['FAIRFACE_RACES', 'FAIRFACE_GENDERS', 'FAIRFACE_AGES', 'FAIRFACE_OUTPUTS', 'RACE_GROUPINGS', 'IMAGENET_MEAN',
-           'IMAGENET_STD', 'CIFAR_CLF_FORMAT', 'CIFAR10_LT_COUNTS', 'OPTIONAL_WEIGHTS', 'CIFAR10_FILES', 'FFHQ_FILES',
-           'EXPERIMENTS', 'StyleGAN2Generator', 'load_stylegan2', 'write_stylegan2_standin', 'fairface_resnet34',
-           'fit_state_dict', 'group_membership', 'merge_logits', 'FairFaceRaceClassifier', 'load_fairface',
-           'write_fairface_standin', 'CifarResNet18', 'save_cifar_classifier', 'load_cifar_classifier',
+           'IMAGENET_STD', 'CIFAR_CLF_FORMAT', 'CIFAR10_LT_COUNTS', 'OPTIONAL_WEIGHTS', 'FILES_ENV', 'CIFAR10_FILES',
+           'FFHQ_FILES', 'EXPERIMENTS', 'StyleGAN2Generator', 'load_stylegan2', 'write_stylegan2_standin',
+           'fairface_resnet34', 'fit_state_dict', 'group_membership', 'merge_logits', 'FairFaceRaceClassifier',
+           'load_fairface', 'write_fairface_standin', 'CifarResNet18', 'save_cifar_classifier', 'load_cifar_classifier',
            'train_cifar_classifier', 'get_cifar_classifier', 'make_cifar10_lt', 'NeededFile', 'optional_weights',
            'ExperimentPreset', 'get_experiment', 'missing_files', 'check_experiment_files', 'optional_status',
            'preset_file', 'preset_data', 'preset_generator', 'preset_race_classifier', 'preset_cost', 'presets_table',
@@ -349,6 +350,8 @@ class CifarResNet18(nn.Module):
         return torch.flatten(n.avgpool(n.layer4(n.layer3(n.layer2(n.layer1(h))))), 1)
     def forward(self, x: Tensor) -> Tensor: return self.net.fc(self.features(x))
 
+MODEL_CLASSES["CifarResNet18"], MODEL_KINDS["CifarResNet18"] = CifarResNet18, "classifier"  # for save_model / load_model
+
 # %% ../nbs/00f_adapters.ipynb #bac2cd0b
 CIFAR_CLF_FORMAT = "fairgan_nb.model/1"
 
@@ -429,7 +432,11 @@ OPTIONAL_WEIGHTS = {
                          ("backbone.pth", "quality.pth")),
 }
 
-def _root(root: str | Path | None) -> Path: return Path(root) if root is not None else (repo_root() or Path.cwd())
+FILES_ENV = "FAIRGAN_FILES"  # overrides the default folder of the presets' files (the checkout), as `--files` does
+
+def _root(root: str | Path | None) -> Path:
+    if root is not None: return Path(root)
+    return Path(os.environ[FILES_ENV]) if os.environ.get(FILES_ENV) else (repo_root() or Path.cwd())
 
 def optional_weights(name: str, # a key of OPTIONAL_WEIGHTS
                      root: str | Path | None = None, verbose: bool = True) -> Path | None:
@@ -467,6 +474,7 @@ class ExperimentPreset:
     optional: tuple[str, ...] = () # keys of OPTIONAL_WEIGHTS
     from_paper: tuple[str, ...] = ()
     notes: str = ""
+    sections: tuple[str, ...] | None = None # the section notebooks that apply (None: all of them)
 
     @property
     def n_classes(self) -> int: return len(self.groups)
@@ -516,7 +524,8 @@ EXPERIMENTS = {
         quota=50_000, n_samples=50_000, n_splits=10, n_fid=50_000, files=FFHQ_FILES, optional=("inception", "eqface"),
         from_paper=("groups", "source_shares", "truncation_psi", "latent_space", "n_samples", "n_splits", "n_fid", "aux_classifier"),
         notes="source shares implied by the paper; quota 50,000 per group is their earlier paper's; one classifier "
-              "both steers and measures, as in the paper; the rebalanced StyleGAN2 is trained outside this project"),
+              "both steers and measures, as in the paper; the rebalanced StyleGAN2 is trained outside this project",
+        sections=("00d_baseline", "01_imbalance", "02_exploration")),
 }
 
 def get_experiment(name: str | ExperimentPreset) -> ExperimentPreset:

@@ -12,45 +12,81 @@ from torch import Tensor
 from .core import (Profile, RunDir, get_profile, seed_everything, default_run_dir, default_fig_dir,
                              write_run_info, save_json, save_figure, save_table, show_grid)
 from .data import ImbalancedData, make_dataset
+import os
+import torch.nn as nn
+from .core import DEFAULT_EXPERIMENT
 from .models import AuxClassifier, EvalClassifier, save_model, load_model, generate
+from .adapters import (CifarResNet18, get_experiment, check_experiment_files, preset_file, make_cifar10_lt,
+                                 preset_generator, preset_race_classifier)
 from .train import train_gan, train_classifier, evaluate_classifier, read_log
 
 # %% auto #0
-__all__ = ['Experiment', 'setup_experiment', 'get_classifiers', 'classifier_report', 'gan_dir', 'get_gan', 'get_baseline_gan',
-           'fixed_latents']
+__all__ = ['AUX_ARCHS', 'Experiment', 'setup_experiment', 'get_classifiers', 'classifier_report', 'gan_dir', 'get_gan',
+           'get_baseline_gan', 'fixed_latents']
 
 # %% ../nbs/00d_baseline.ipynb #34cab63d
 @dataclass
 class Experiment:
-    "The profile, seed, run folder and data of one experiment."
-    profile: Profile; seed: int; run: RunDir; data: ImbalancedData; imbalance: str
+    "The profile, seed, run folder and data of one experiment (`data` is None for a pretrained generator without data)."
+    profile: Profile; seed: int; run: RunDir; data: ImbalancedData | None; imbalance: str
+    preset: str = DEFAULT_EXPERIMENT   # a key of `fairgan_nb.adapters.EXPERIMENTS`
+    root: Path | None = None           # where the preset's files are (default: the checkout)
+    trust: bool = False                # allow unpickling the preset's generator (runs code from the pickle)
     @property
-    def n_classes(self) -> int: return self.data.n_classes
+    def classes(self) -> list[str]: return list(self.data.classes) if self.data is not None else list(get_experiment(self.preset).groups)
     @property
-    def tag(self) -> str: return self.imbalance
+    def n_classes(self) -> int: return len(self.classes)
+    @property
+    def tag(self) -> str: return self.imbalance if self.preset == DEFAULT_EXPERIMENT else self.preset
+    @property
+    def has_data(self) -> bool: return self.data is not None
+    @property
+    def source_shares(self) -> list[float]:
+        "Class shares of the biased generator's training data: counted, or as the preset states them."
+        if self.has_data: return [c / sum(self.data.counts) for c in self.data.counts]
+        return list(get_experiment(self.preset).source_shares)
+
+def _preset_n_max(prof: Profile, preset) -> int:
+    return preset.counts[0] if prof.name == "paper" and preset.counts else prof.data.n_max
 
 def setup_experiment(profile: str | Profile = "smoke", seed: int = 0, run_dir: str | Path | None = None,
-                     imbalance: str = "longtail" # 'longtail' (rho from the profile) or a share preset ('extreme')
+                     imbalance: str = "longtail", # 'longtail' (rho from the profile) or a share preset ('extreme')
+                     experiment: str = DEFAULT_EXPERIMENT, # 'mnist_lt' (embedded), 'cifar10_lt' or 'ffhq_race' (user's files)
+                     root: str | Path | None = None, # the folder holding the preset's files (default: the checkout)
+                     trust: bool | None = None, # allow unpickling a generator; default: env FAIRGAN_TRUST_PICKLES=1
                     ) -> Experiment:
     "Seed everything, build the data and open the run folder."
-    prof = get_profile(profile)
+    prof, preset = get_profile(profile), get_experiment(experiment)
+    if experiment != DEFAULT_EXPERIMENT and imbalance != "longtail":
+        raise ValueError(f"share presets like {imbalance!r} belong to the embedded MNIST experiment, not {experiment!r}")
+    if preset.files: check_experiment_files(preset, root)
     seed_everything(seed)
-    run = RunDir(run_dir or default_run_dir(prof.name, seed))
+    run = RunDir(run_dir or default_run_dir(prof.name, seed, experiment))
     write_run_info(run, prof, seed)
     d = prof.data
-    data = make_dataset(d.heldout_per_class, d.n_max, d.rho, imbalance, seed)
-    return Experiment(prof, seed, run, data, imbalance)
+    if preset.data == "mnist": data = make_dataset(d.heldout_per_class, d.n_max, d.rho, imbalance, seed)
+    elif preset.data == "cifar10": data = make_cifar10_lt(preset_file(preset, "data", root), _preset_n_max(prof, preset), d.rho, seed)
+    else: data = None
+    if trust is None: trust = os.environ.get("FAIRGAN_TRUST_PICKLES") == "1"
+    return Experiment(prof, seed, run, data, imbalance, experiment, Path(root) if root else None, trust)
 
 # %% ../nbs/00d_baseline.ipynb #e541a9cf
 def _clf_dir(exp: Experiment) -> Path: return exp.run.models/f"classifiers-k{exp.n_classes}"
 
-def get_classifiers(exp: Experiment, progress: bool = True) -> tuple[AuxClassifier, EvalClassifier]:
-    "The auxiliary and evaluator classifiers of `exp`, trained once and cached."
+AUX_ARCHS = {"mnist": lambda k, c, h: AuxClassifier(k, c, h), "cifar10": lambda k, c, h: CifarResNet18(k)}
+
+def get_classifiers(exp: Experiment, progress: bool = True) -> tuple[nn.Module, nn.Module]:
+    "The auxiliary and evaluator classifiers of `exp`, trained once and cached (FairFace's for both with `ffhq_race`)."
+    preset = get_experiment(exp.preset)
+    if not exp.has_data:  # a pretrained generator: one given classifier steers and measures, as in the paper
+        m = preset_race_classifier(preset, exp.root)
+        return m, m
     d, s, k = _clf_dir(exp), exp.data.split, exp.n_classes
     keep = s.y_pool < k
     x, y = s.x_pool[keep], s.y_pool[keep]
     out, report = [], {}
-    for name, cls, epochs in (("aux", AuxClassifier, exp.profile.clf.aux_epochs), ("eval", EvalClassifier, exp.profile.clf.eval_epochs)):
+    for name, cls, epochs in (("aux", AUX_ARCHS[preset.data], exp.profile.clf.aux_epochs),
+                              ("eval", lambda k, c, h: EvalClassifier(k, c, h), exp.profile.clf.eval_epochs)):
         path = d/f"{name}.pt"
         if path.exists(): out.append(load_model(path, "classifier")); continue
         torch.manual_seed(exp.seed)
@@ -63,6 +99,7 @@ def get_classifiers(exp: Experiment, progress: bool = True) -> tuple[AuxClassifi
 
 def classifier_report(exp: Experiment, aux, evaluator) -> dict:
     "Held-out accuracy and confusion matrices of both classifiers (cached as JSON)."
+    if not exp.has_data: raise ValueError(f"experiment {exp.preset!r} has no labelled data to test its classifiers on")
     path = _clf_dir(exp)/"report.json"
     if path.exists(): return json.loads(path.read_text())
     s, k = exp.data.split, exp.n_classes
@@ -85,7 +122,12 @@ def get_gan(exp: Experiment, name: str, x_train: Tensor | None = None, extra_g_l
                      desc=f"GAN {name}", progress=progress)
 
 def get_baseline_gan(exp: Experiment, progress: bool = True):
-    "The biased baseline: trained on the imbalanced training set."
+    "The biased baseline: trained on the imbalanced training set, or the user's pretrained generator (`ffhq_race`)."
+    if get_experiment(exp.preset).generator == "stylegan2":
+        if not exp.trust:
+            raise PermissionError(f"experiment {exp.preset!r} loads a generator pickle, and unpickling runs code stored in the file: "
+                                  "for a file you trust, pass --trust-pickles to fairgan-reproduce (or trust=True to setup_experiment)")
+        return preset_generator(exp.preset, exp.root, trust=True)
     return get_gan(exp, "baseline", progress=progress)
 
 def fixed_latents(exp: Experiment, n: int, z_dim: int, offset: int = 0) -> Tensor:

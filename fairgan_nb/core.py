@@ -12,10 +12,10 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['PROFILES', 'DataCfg', 'ClassifierCfg', 'GANCfg', 'EvalCfg', 'ExploreCfg', 'Profile', 'get_profile', 'seed_everything',
-           'get_device', 'repo_root', 'RunDir', 'default_run_dir', 'default_fig_dir', 'atomic_write', 'save_torch',
-           'save_json', 'load_torch', 'cached', 'save_figure', 'df_to_markdown', 'save_table', 'git_commit',
-           'package_versions', 'write_run_info', 'image_grid', 'show_grid']
+__all__ = ['PROFILES', 'DEFAULT_EXPERIMENT', 'DataCfg', 'ClassifierCfg', 'GANCfg', 'EvalCfg', 'ExploreCfg', 'Profile',
+           'get_profile', 'seed_everything', 'get_device', 'repo_root', 'RunDir', 'default_run_dir', 'default_fig_dir',
+           'atomic_write', 'save_torch', 'save_json', 'load_torch', 'cached', 'save_figure', 'df_to_markdown',
+           'save_table', 'git_commit', 'package_versions', 'write_run_info', 'image_grid', 'show_grid']
 
 # %% ../nbs/00_core.ipynb #b95d00e9
 @dataclass(frozen=True)
@@ -141,14 +141,17 @@ class RunDir:
     @property
     def figures(self) -> Path: return self.root/"figures"
 
-def default_run_dir(profile: str, seed: int = 0) -> Path:
-    "`runs/<profile>-seed<seed>` in the checkout (or the cwd outside one)."
-    return (repo_root() or Path.cwd())/"runs"/f"{profile}-seed{seed}"
+DEFAULT_EXPERIMENT = "mnist_lt"  # the embedded default; the others need the user's files (`fairgan_nb.adapters`)
 
-def default_fig_dir(profile: str, run: RunDir) -> Path:
-    "Where figures go: the committed `figures/` for `quick`, the run folder for every other profile."
+def default_run_dir(profile: str, seed: int = 0, experiment: str = DEFAULT_EXPERIMENT) -> Path:
+    "`runs/<profile>-seed<seed>` in the checkout (or the cwd outside one); `runs/<experiment>-<profile>-seed<seed>` for the others."
+    name = f"{profile}-seed{seed}" if experiment == DEFAULT_EXPERIMENT else f"{experiment}-{profile}-seed{seed}"
+    return (repo_root() or Path.cwd())/"runs"/name
+
+def default_fig_dir(profile: str, run: RunDir, experiment: str = DEFAULT_EXPERIMENT) -> Path:
+    "Where figures go: the committed `figures/` for the default experiment's `quick` run, the run folder otherwise."
     root = repo_root()
-    return root/"figures" if profile == "quick" and root is not None else run.figures
+    return root/"figures" if profile == "quick" and experiment == DEFAULT_EXPERIMENT and root is not None else run.figures
 
 # %% ../nbs/00_core.ipynb #8876b8f3
 def atomic_write(path: Path | str, write: Callable[[Path], Any]):

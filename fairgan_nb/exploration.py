@@ -576,7 +576,7 @@ def cached_set(path: Path | str, compute: Callable[[], BalancedLatentSet], G=Non
 def search_set(exp, G, aux, cfg: SearchCfg, name: str, progress: bool = True) -> BalancedLatentSet:
     "The BFS set `name` of `exp` with `cfg` and the profile's quota, searched once (resumably) and cached."
     path = balanced_set_path(exp, name, cfg)
-    return cached_set(path, lambda: explore_bfs(G, aux, exp.data.classes, exp.profile.explore.quota, cfg=cfg, seed_start=seed_start(exp),
+    return cached_set(path, lambda: explore_bfs(G, aux, exp.classes, exp.profile.explore.quota, cfg=cfg, seed_start=seed_start(exp),
                                                 state_path=path.with_suffix(".state.pt"), progress=progress), G, aux)
 
 def get_balanced_set(exp, G, aux, cfg: SearchCfg | None = None, name: str = "balanced_set",

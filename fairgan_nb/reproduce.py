@@ -4,11 +4,11 @@
 
 # %% ../nbs/90_reproduce.ipynb #56c2a684
 from __future__ import annotations
-import argparse, hashlib, json, sys, time
+import argparse, hashlib, json, os, sys, time
 from pathlib import Path
 import nbformat
 from .core import (PROFILES, get_profile, repo_root, default_run_dir, save_json, atomic_write,
-                             git_commit, package_versions)
+                             git_commit, package_versions, DEFAULT_EXPERIMENT)
 
 # %% auto #0
 __all__ = ['has_parameters_cell', 'section_notebooks', 'sha256_file', 'NotebookFailed', 'run_notebook', 'write_manifest',
@@ -81,22 +81,37 @@ def write_manifest(fig_dir: Path, profile: str, seed: int, records: list[dict]) 
 # %% ../nbs/90_reproduce.ipynb #4fb5bd0e
 def reproduce(profile: str = "quick", seed: int = 0, run_dir: str | Path | None = None, fig_dir: str | Path | None = None,
               only: list[str] | None = None, force: bool = False, nbs: str | Path | None = None,
-              verbose: bool = True) -> Path:
+              verbose: bool = True,
+              experiment: str = DEFAULT_EXPERIMENT, # a key of `fairgan_nb.adapters.EXPERIMENTS`
+              files: str | Path | None = None, # folder of the experiment's files (default: the checkout)
+              trust_pickles: bool = False, # allow unpickling the experiment's generator (runs code from the pickle)
+             ) -> Path:
     "Run the section notebooks; return the manifest's path."
+    from fairgan_nb.adapters import get_experiment, check_experiment_files, FILES_ENV
     get_profile(profile)
+    preset = get_experiment(experiment)
+    if files is not None: os.environ[FILES_ENV] = str(Path(files).resolve())  # the notebooks' kernels inherit both
+    if trust_pickles: os.environ["FAIRGAN_TRUST_PICKLES"] = "1"
+    if preset.files: check_experiment_files(preset)
     root = repo_root()
     nbs = Path(nbs) if nbs else (root/"nbs" if root else None)
     if nbs is None or not nbs.is_dir():
         raise FileNotFoundError("notebooks not found: run inside a fairgan_nb checkout or pass --nbs PATH")
-    run = Path(run_dir or default_run_dir(profile, seed)).resolve()
-    fig = Path(fig_dir).resolve() if fig_dir else (root/"figures" if profile == "quick" and root else run/"figures")
+    run = Path(run_dir or default_run_dir(profile, seed, experiment)).resolve()
+    default_figs = profile == "quick" and experiment == DEFAULT_EXPERIMENT and root
+    fig = Path(fig_dir).resolve() if fig_dir else (root/"figures" if default_figs else run/"figures")
     fig.mkdir(parents=True, exist_ok=True)
     todo = section_notebooks(nbs)
     if only:
         unknown = set(only) - {p.stem for p in todo}
         if unknown: raise ValueError(f"unknown notebook(s) {', '.join(sorted(unknown))}; sections: {', '.join(p.stem for p in todo)}")
         todo = [p for p in todo if p.stem in only]
+    if preset.sections is not None:
+        skip = [p.stem for p in todo if p.stem not in preset.sections]
+        if skip and verbose: print(f"experiment {experiment}: {', '.join(skip)} do not apply (no real data or no training here)")
+        todo = [p for p in todo if p.stem in preset.sections]
     params = dict(profile=profile, seed=seed, run_dir=str(run), fig_dir=str(fig))
+    if experiment != DEFAULT_EXPERIMENT: params["experiment"] = experiment
     records = []
     for nb in todo:
         if verbose: print(f"[{profile}] {nb.name} ...", flush=True)
@@ -116,12 +131,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--force", action="store_true", help="rerun notebooks even if up to date")
     ap.add_argument("--nbs", default=None, help="folder of the notebooks (default: nbs/ of the checkout)")
     ap.add_argument("--write-readme", action="store_true", help="only regenerate README.md from nbs/index.ipynb")
+    ap.add_argument("--experiment", default=DEFAULT_EXPERIMENT, help="mnist_lt (embedded, default), cifar10_lt or ffhq_race (your files)")
+    ap.add_argument("--files", default=None, help="folder holding the experiment's files (default: the checkout)")
+    ap.add_argument("--trust-pickles", action="store_true",
+                    help="allow loading the experiment's generator pickle: unpickling runs code, so only for files you trust")
     a = ap.parse_args(argv)
     try:
         if a.write_readme:
             print(write_readme()); return 0
         t0 = time.time()
-        man = reproduce(a.profile, a.seed, a.run_dir, a.fig_dir, a.only, a.force, a.nbs)
+        man = reproduce(a.profile, a.seed, a.run_dir, a.fig_dir, a.only, a.force, a.nbs,
+                        experiment=a.experiment, files=a.files, trust_pickles=a.trust_pickles)
         print(f"done in {time.time() - t0:.0f} s; manifest: {man}")
         return 0
     except (NotebookFailed, FileNotFoundError, ValueError) as e:

@@ -1,0 +1,91 @@
+"The paper's experiments through the same runner and notebooks, on stand-in files that the tests write."
+import json, pickle, shutil, subprocess, sys
+from pathlib import Path
+import numpy as np, pytest, torch
+import torch.nn.functional as F
+from fairgan_nb.adapters import FILES_ENV, write_fairface_standin, write_stylegan2_standin
+from fairgan_nb.baseline import get_baseline_gan, get_classifiers, setup_experiment
+from fairgan_nb.data import load_mnist, write_cifar10
+from fairgan_nb.reproduce import main
+
+BIN = Path(sys.executable).parent
+
+def _cifar_standin(root: Path, train_per_class: int = 430) -> Path:
+    "MNIST digits tinted and padded to 32 px, in CIFAR-10's folder layout: ten classes a classifier can learn."
+    x, y = load_mnist()
+    tint = torch.rand(10, 3, 1, 1, generator=torch.Generator().manual_seed(0)) * 0.6 + 0.4  # one colour per class
+    u8 = (F.pad((x + 1) / 2, (2, 2, 2, 2)) * tint[y] * 255).round().to(torch.uint8).numpy()  # (5000,3,32,32)
+    order = np.argsort(y.numpy(), kind="stable").reshape(10, -1)                            # 500 per class
+    tr, te = order[:, :train_per_class].ravel(), order[:, train_per_class:].ravel()
+    d = write_cifar10(root/"data"/"cifar10", u8[tr], y.numpy()[tr])
+    with open(d/"test_batch", "wb") as f: pickle.dump({b"data": u8[te].reshape(len(te), -1), b"labels": y.numpy()[te].tolist()}, f)
+    return root
+
+def _ffhq_standin(root: Path) -> Path:
+    "A stand-in StyleGAN2 pickle with its code folder and a random FairFace state dict, where the preset expects them."
+    w = root/"weights"; w.mkdir(parents=True)
+    pkl, code = write_stylegan2_standin(root/"sg2", z_dim=8, w_dim=8, img_resolution=16)
+    shutil.move(pkl, w/"ffhq.pkl"); shutil.move(code, w/"stylegan2-ada-pytorch")
+    write_fairface_standin(w/"fairface_res34.pt")
+    return root
+
+@pytest.fixture(scope="module")
+def cifar_files(tmp_path_factory): return _cifar_standin(tmp_path_factory.mktemp("cifar_files"))
+
+@pytest.fixture(scope="module")
+def ffhq_files(tmp_path_factory): return _ffhq_standin(tmp_path_factory.mktemp("ffhq_files"))
+
+def test_cifar_standin_is_in_torchvision_layout(cifar_files):
+    from fairgan_nb.data import load_cifar10
+    x, y = load_cifar10(cifar_files/"data"/"cifar10", train=True)
+    xt, yt = load_cifar10(cifar_files/"data"/"cifar10", train=False)
+    assert x.shape == (4300, 3, 32, 32) and xt.shape == (700, 3, 32, 32)
+    assert torch.bincount(y).tolist() == [430] * 10 and torch.bincount(yt).tolist() == [70] * 10
+
+def test_missing_files_and_trust_are_one_clear_line(tmp_path, capsys, ffhq_files):
+    assert main(["--experiment", "cifar10_lt", "--profile", "smoke", "--files", str(tmp_path), "--run-dir", str(tmp_path/"r")]) == 1
+    assert "experiment 'cifar10_lt' needs 1 missing file(s)" in capsys.readouterr().err
+    assert main(["--experiment", "nope"]) == 1
+    assert "unknown experiment 'nope'" in capsys.readouterr().err
+    exp = setup_experiment("smoke", 0, tmp_path/"run", experiment="ffhq_race", root=ffhq_files, trust=False)
+    with pytest.raises(PermissionError, match="trust"): get_baseline_gan(exp)
+
+def test_ffhq_experiment_objects(tmp_path, ffhq_files):
+    exp = setup_experiment("smoke", 0, tmp_path/"run", experiment="ffhq_race", root=ffhq_files, trust=True)
+    assert not exp.has_data and exp.n_classes == 6 and exp.tag == "ffhq_race" and abs(sum(exp.source_shares) - 1) < 1e-9
+    aux, ev = get_classifiers(exp)
+    G = get_baseline_gan(exp)
+    with torch.inference_mode(): p = aux(G.sample(torch.randn(2, G.z_dim)))
+    assert aux is ev and p.shape == (2, 6)
+
+@pytest.fixture(scope="module")
+def cifar_run(root, cifar_files, tmp_path_factory):
+    run = tmp_path_factory.mktemp("cifar_run")
+    r = subprocess.run([BIN/"fairgan-reproduce", "--experiment", "cifar10_lt", "--profile", "smoke", "--files", str(cifar_files),
+                        "--run-dir", str(run)], cwd=root, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    return run
+
+def test_cifar10_lt_runs_every_section(root, cifar_run):
+    man = json.loads((cifar_run/"figures"/"manifest.json").read_text())
+    assert [n["notebook"][:2] for n in man["notebooks"]] == ["00", "01", "02", "03", "04", "05"]
+    clf = torch.load(cifar_run/"models"/"classifiers-k10"/"aux.pt", weights_only=True)
+    assert clf["arch"] == "CifarResNet18"
+    assert (cifar_run/"figures"/"04_results.csv").exists()
+    assert not (root/"runs"/"cifar10_lt-smoke-seed0").exists()   # the run folder given was used
+
+def test_ffhq_race_runs_its_sections(root, ffhq_files, tmp_path):
+    run = tmp_path/"run"
+    r = subprocess.run([BIN/"fairgan-reproduce", "--experiment", "ffhq_race", "--profile", "smoke", "--files", str(ffhq_files),
+                        "--run-dir", str(run), "--only", "00d_baseline", "01_imbalance"], cwd=root, capture_output=True, text=True)
+    assert r.returncode == 1 and "trust" in r.stderr                       # the pickle needs the flag
+    r = subprocess.run([BIN/"fairgan-reproduce", "--experiment", "ffhq_race", "--profile", "smoke", "--files", str(ffhq_files),
+                        "--run-dir", str(run), "--only", "00d_baseline", "01_imbalance", "--trust-pickles"],
+                       cwd=root, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert (run/"figures"/"01_baseline_fairness.csv").exists() and (run/"figures"/"00_baseline.png").exists()
+    assert not (run/"figures"/"00_classifiers.csv").exists()              # no labelled data to test FairFace on
+
+def test_readme_lists_the_presets_as_defined(root):
+    from fairgan_nb.adapters import presets_markdown
+    assert presets_markdown() in (root/"README.md").read_text()
