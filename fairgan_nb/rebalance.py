@@ -21,7 +21,7 @@ from .baseline import (Experiment, setup_experiment, gan_dir, get_classifiers, g
 from .bias_loss import make_bias_loss, class_weights_from_shares, get_bias_spec
 from .exploration import get_balanced_set, search_set, search_cfg
 from .fairness import fairness_report, class_counts, as_shares, fairness_discrepancy
-from .evaluation import metric_inputs, calc_metrics
+from .evaluation import metric_inputs, calc_metrics, find_inception_weights
 
 # %% auto #0
 __all__ = ['BIAS', 'BIAS_VARIANT', 'MODEL_SPECS', 'TRAIN_PLAN', 'AUX_LATENT_OFFSET', 'EVAL_METRICS', 'REBALANCE_SIZES',
@@ -146,14 +146,17 @@ def select_snapshot(exp: Experiment, name: str, aux, n: int):
 EVAL_METRICS = ("fid", "kid", "fid_per_class", "prdc5", "piqe", "niqe")
 
 def evaluate_model(exp: Experiment, name: str, G, evaluator) -> dict:
-    "One results row for generator `G` (cached by its fingerprint)."
+    "One results row for generator `G` (cached by its fingerprint); FID/KID in Inception features too where the weights are."
+    inception = find_inception_weights() is not None
     def compute():
         row = fairness_report(G, evaluator, exp, model=name)
         s = exp.data.split; keep = s.y_heldout < exp.n_classes
-        fake = generate(G, fixed_latents(exp, exp.profile.eval.n_fid, G.z_dim, 1))
-        inp = metric_inputs(s.x_heldout[keep], fake, "eval", evaluator, real_labels=s.y_heldout[keep])
-        return {**row, **calc_metrics(EVAL_METRICS, inp)}
-    return cached(exp.run.cache/f"04_eval-{exp.tag}-{name}-{fingerprint(G)[:12]}.pt", compute, verbose=False)
+        real, fake = s.x_heldout[keep], generate(G, fixed_latents(exp, exp.profile.eval.n_fid, G.z_dim, 1))
+        row.update(calc_metrics(EVAL_METRICS, metric_inputs(real, fake, "eval", evaluator, real_labels=s.y_heldout[keep])))
+        if inception: row.update({f"{k}_inception": v for k, v in calc_metrics(("fid", "kid"), metric_inputs(real, fake, "inception")).items()})
+        return row
+    tail = "-inception" if inception else ""
+    return cached(exp.run.cache/f"04_eval-{exp.tag}-{name}-{fingerprint(G)[:12]}{tail}.pt", compute, verbose=False)
 
 # %% ../nbs/04_training.ipynb #0882fd5a
 REBALANCE_SIZES = {"smoke": dict(n_select=500, n_procs=2, n_snapshots=4, presets=["longtail"]),
