@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
-from .core import atomic_write
+from .core import atomic_write, repo_root
 from .models import predict_proba
 
 # %% auto #0
@@ -86,8 +86,10 @@ def _pyiqa_cache_dir() -> Path:
     return Path(download_util.DEFAULT_CACHE_DIR)
 
 def inception_search_dirs() -> list[Path]:
-    "Where Inception weights are looked for: `$FAIRGAN_WEIGHTS`, pyiqa's cache, the torch hub checkpoints folder."
+    "Where Inception weights are looked for: `$FAIRGAN_WEIGHTS`, `weights/` of the experiments' files folder (`$FAIRGAN_FILES`, default the checkout), pyiqa's cache, the torch hub checkpoints folder."
     dirs = [Path(os.environ["FAIRGAN_WEIGHTS"])] if os.environ.get("FAIRGAN_WEIGHTS") else []
+    files = os.environ.get("FAIRGAN_FILES") or repo_root()
+    if files: dirs.append(Path(files)/"weights")
     return dirs + [_pyiqa_cache_dir(), Path(torch.hub.get_dir())/"checkpoints"]
 
 def find_inception_weights(where: str | Path | None = None # a weights file, a folder to search, or None for the defaults

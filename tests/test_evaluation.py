@@ -284,3 +284,10 @@ def test_calc_metrics_on_labelled_features():
     assert res["fid_reweighted"] == pytest.approx(ev.reweighted_fid(f, y, fake, 3))
     with pytest.raises(ValueError, match="unknown metric 'fid50k'"):
         ev.calc_metric("fid50k", inp)
+
+
+def test_inception_weights_in_the_experiment_files_folder_are_found(empty_hub, tmp_path, monkeypatch):
+    monkeypatch.setenv("FAIRGAN_FILES", str(tmp_path/"files"))
+    assert ev.find_inception_weights() is None
+    w = tmp_path/"files"/"weights"; w.mkdir(parents=True); (w/ev.INCEPTION_FILES[0]).write_bytes(b"")
+    assert ev.find_inception_weights() == w/ev.INCEPTION_FILES[0]
