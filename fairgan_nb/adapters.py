@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
-from .core import ClassifierCfg, get_device, get_profile, load_torch, save_torch, repo_root, df_to_markdown
+from .core import ClassifierCfg, get_device, get_profile, load_torch, save_torch, repo_root, df_to_markdown, files_root
 from .data import (CIFAR10_CLASSES, MNIST_CLASSES, ImbalancedData, Split, load_cifar10, longtail_counts,
                              subset_by_counts, make_dataset)
 from .train import train_classifier
@@ -19,10 +19,10 @@ from .models import MODEL_CLASSES, MODEL_KINDS
 
 # %% auto #0
 __all__ = ['FAIRFACE_RACES', 'FAIRFACE_GENDERS', 'FAIRFACE_AGES', 'FAIRFACE_OUTPUTS', 'RACE_GROUPINGS', 'IMAGENET_MEAN',
-           'IMAGENET_STD', 'CIFAR_CLF_FORMAT', 'CIFAR10_LT_COUNTS', 'OPTIONAL_WEIGHTS', 'FILES_ENV', 'CIFAR10_FILES',
-           'FFHQ_FILES', 'EXPERIMENTS', 'StyleGAN2Generator', 'load_stylegan2', 'write_stylegan2_standin',
-           'fairface_resnet34', 'fit_state_dict', 'group_membership', 'merge_logits', 'FairFaceRaceClassifier',
-           'load_fairface', 'write_fairface_standin', 'CifarResNet18', 'save_cifar_classifier', 'load_cifar_classifier',
+           'IMAGENET_STD', 'CIFAR_CLF_FORMAT', 'CIFAR10_LT_COUNTS', 'OPTIONAL_WEIGHTS', 'CIFAR10_FILES', 'FFHQ_FILES',
+           'EXPERIMENTS', 'StyleGAN2Generator', 'load_stylegan2', 'write_stylegan2_standin', 'fairface_resnet34',
+           'fit_state_dict', 'group_membership', 'merge_logits', 'FairFaceRaceClassifier', 'load_fairface',
+           'write_fairface_standin', 'CifarResNet18', 'save_cifar_classifier', 'load_cifar_classifier',
            'train_cifar_classifier', 'get_cifar_classifier', 'make_cifar10_lt', 'NeededFile', 'optional_weights',
            'ExperimentPreset', 'get_experiment', 'missing_files', 'check_experiment_files', 'optional_status',
            'preset_file', 'preset_data', 'preset_generator', 'preset_race_classifier', 'preset_cost', 'presets_table',
@@ -432,11 +432,7 @@ OPTIONAL_WEIGHTS = {
                          ("backbone.pth", "quality.pth")),
 }
 
-FILES_ENV = "FAIRGAN_FILES"  # overrides the default folder of the presets' files (the checkout), as `--files` does
-
-def _root(root: str | Path | None) -> Path:
-    if root is not None: return Path(root)
-    return Path(os.environ[FILES_ENV]) if os.environ.get(FILES_ENV) else (repo_root() or Path.cwd())
+def _root(root: str | Path | None) -> Path: return Path(root) if root is not None else (files_root() or Path.cwd())
 
 def optional_weights(name: str, # a key of OPTIONAL_WEIGHTS
                      root: str | Path | None = None, verbose: bool = True) -> Path | None:

@@ -14,7 +14,7 @@ from .core import (Profile, RunDir, get_profile, seed_everything, default_run_di
 from .data import ImbalancedData, make_dataset
 import os
 import torch.nn as nn
-from .core import DEFAULT_EXPERIMENT
+from .core import DEFAULT_EXPERIMENT, TRUST_ENV
 from .models import AuxClassifier, EvalClassifier, save_model, load_model, generate
 from .adapters import (CifarResNet18, get_experiment, check_experiment_files, preset_file, make_cifar10_lt,
                                  preset_generator, preset_race_classifier)
@@ -67,7 +67,7 @@ def setup_experiment(profile: str | Profile = "smoke", seed: int = 0, run_dir: s
     if preset.data == "mnist": data = make_dataset(d.heldout_per_class, d.n_max, d.rho, imbalance, seed)
     elif preset.data == "cifar10": data = make_cifar10_lt(preset_file(preset, "data", root), _preset_n_max(prof, preset), d.rho, seed)
     else: data = None
-    if trust is None: trust = os.environ.get("FAIRGAN_TRUST_PICKLES") == "1"
+    if trust is None: trust = os.environ.get(TRUST_ENV) == "1"
     return Experiment(prof, seed, run, data, imbalance, experiment, Path(root) if root else None, trust)
 
 # %% ../nbs/00d_baseline.ipynb #e541a9cf

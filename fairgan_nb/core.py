@@ -12,10 +12,11 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['PROFILES', 'DEFAULT_EXPERIMENT', 'DataCfg', 'ClassifierCfg', 'GANCfg', 'EvalCfg', 'ExploreCfg', 'Profile',
-           'get_profile', 'seed_everything', 'get_device', 'repo_root', 'RunDir', 'default_run_dir', 'default_fig_dir',
-           'atomic_write', 'save_torch', 'save_json', 'load_torch', 'cached', 'save_figure', 'df_to_markdown',
-           'save_table', 'git_commit', 'package_versions', 'write_run_info', 'image_grid', 'show_grid']
+__all__ = ['PROFILES', 'DEFAULT_EXPERIMENT', 'FILES_ENV', 'TRUST_ENV', 'DataCfg', 'ClassifierCfg', 'GANCfg', 'EvalCfg',
+           'ExploreCfg', 'Profile', 'get_profile', 'seed_everything', 'get_device', 'repo_root', 'RunDir', 'files_root',
+           'default_run_dir', 'default_fig_dir', 'atomic_write', 'save_torch', 'save_json', 'load_torch', 'cached',
+           'save_figure', 'df_to_markdown', 'save_table', 'git_commit', 'package_versions', 'write_run_info',
+           'image_grid', 'show_grid']
 
 # %% ../nbs/00_core.ipynb #b95d00e9
 @dataclass(frozen=True)
@@ -142,6 +143,11 @@ class RunDir:
     def figures(self) -> Path: return self.root/"figures"
 
 DEFAULT_EXPERIMENT = "mnist_lt"  # the embedded default; the others need the user's files (`fairgan_nb.adapters`)
+FILES_ENV, TRUST_ENV = "FAIRGAN_FILES", "FAIRGAN_TRUST_PICKLES"  # what `fairgan-reproduce --files / --trust-pickles` set
+
+def files_root() -> Path | None:
+    "The folder of the experiments' user-supplied files: `$FAIRGAN_FILES`, else the checkout (None outside one)."
+    return Path(os.environ[FILES_ENV]) if os.environ.get(FILES_ENV) else repo_root()
 
 def default_run_dir(profile: str, seed: int = 0, experiment: str = DEFAULT_EXPERIMENT) -> Path:
     "`runs/<profile>-seed<seed>` in the checkout (or the cwd outside one); `runs/<experiment>-<profile>-seed<seed>` for the others."

@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
-from .core import atomic_write, repo_root
+from .core import atomic_write, files_root
 from .models import predict_proba
 
 # %% auto #0
@@ -88,8 +88,7 @@ def _pyiqa_cache_dir() -> Path:
 def inception_search_dirs() -> list[Path]:
     "Where Inception weights are looked for: `$FAIRGAN_WEIGHTS`, `weights/` of the experiments' files folder (`$FAIRGAN_FILES`, default the checkout), pyiqa's cache, the torch hub checkpoints folder."
     dirs = [Path(os.environ["FAIRGAN_WEIGHTS"])] if os.environ.get("FAIRGAN_WEIGHTS") else []
-    files = os.environ.get("FAIRGAN_FILES") or repo_root()
-    if files: dirs.append(Path(files)/"weights")
+    if files_root(): dirs.append(files_root()/"weights")
     return dirs + [_pyiqa_cache_dir(), Path(torch.hub.get_dir())/"checkpoints"]
 
 def find_inception_weights(where: str | Path | None = None # a weights file, a folder to search, or None for the defaults

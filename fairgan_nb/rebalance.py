@@ -24,10 +24,9 @@ from .fairness import fairness_report, class_counts, as_shares, fairness_discrep
 from .evaluation import metric_inputs, calc_metrics, find_inception_weights
 
 # %% auto #0
-__all__ = ['BIAS', 'BIAS_VARIANT', 'MODEL_SPECS', 'TRAIN_PLAN', 'AUX_LATENT_OFFSET', 'EVAL_METRICS', 'REBALANCE_SIZES',
-           'EXTREME_PLAN', 'ModelSpec', 'plan', 'training_images', 'train_job', 'make_job', 'run_jobs',
-           'classifier_fairness', 'snapshot_scores', 'select_snapshot', 'evaluate_model', 'bias_weights',
-           'prepare_jobs', 'evaluate_all']
+__all__ = ['BIAS', 'MODEL_SPECS', 'TRAIN_PLAN', 'AUX_LATENT_OFFSET', 'EVAL_METRICS', 'REBALANCE_SIZES', 'EXTREME_PLAN',
+           'ModelSpec', 'plan', 'training_images', 'train_job', 'make_job', 'run_jobs', 'classifier_fairness',
+           'snapshot_scores', 'select_snapshot', 'evaluate_model', 'bias_weights', 'prepare_jobs', 'evaluate_all']
 
 # %% ../nbs/04_training.ipynb #8e30dfb4
 @dataclass(frozen=True)
@@ -42,7 +41,6 @@ class ModelSpec:
     augment: bool = False         # the loss classifies randomly shifted and turned copies of the fakes
 
 BIAS = dict(bias_loss="mi_soft", coef=1.0, weights="unit", augment=True)  # the differentiable bias loss chosen below
-BIAS_VARIANT = BIAS["bias_loss"]
 
 MODEL_SPECS = {s.name: s for s in [
     ModelSpec("baseline", "longtail", label="biased baseline (long-tailed real data)"),
@@ -88,7 +86,7 @@ def train_job(job: dict) -> str:
     if job["bias_loss"]:
         aux = load_model(job["aux"], "classifier")
         w = None if job["weights"] is None else torch.tensor(job["weights"])
-        extra = make_bias_loss(job["bias_loss"], aux, w, job["coef"], augment=job.get("augment", False), seed=job["seed"])
+        extra = make_bias_loss(job["bias_loss"], aux, w, job["coef"], augment=job["augment"], seed=job["seed"])
     train_gan(x, GANCfg(**job["cfg"]), job["out"], seed=job["seed"], extra_g_loss=extra, progress=False, snapshots=True)
     return job["name"]
 
@@ -178,8 +176,8 @@ def prepare_jobs(exp: Experiment, names: list[str], n_select: int, n_snapshots: 
         print("the training search found no latents; using the faithful BFS set instead")
         bset = search_set(exp, G, aux, search_cfg(exp.profile), "balanced_set_faithful", progress=False)
     synth = bset.images(G)
-    w = bias_weights(exp, G, aux, n_select)
     specs = [MODEL_SPECS[n] for n in names if n != "baseline"]
+    w = bias_weights(exp, G, aux, n_select) if any(s.bias_loss and s.weights == "biased" for s in specs) else None
     return [make_job(exp, s, training_images(exp, s, synth), w if s.bias_loss and s.weights == "biased" else None, n_snapshots)
             for s in specs]
 

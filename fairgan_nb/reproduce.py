@@ -8,7 +8,7 @@ import argparse, hashlib, json, os, sys, time
 from pathlib import Path
 import nbformat
 from .core import (PROFILES, get_profile, repo_root, default_run_dir, save_json, atomic_write,
-                             git_commit, package_versions, DEFAULT_EXPERIMENT)
+                             git_commit, package_versions, DEFAULT_EXPERIMENT, FILES_ENV, TRUST_ENV, RunDir, default_fig_dir)
 
 # %% auto #0
 __all__ = ['has_parameters_cell', 'section_notebooks', 'sha256_file', 'NotebookFailed', 'run_notebook', 'write_manifest',
@@ -87,19 +87,18 @@ def reproduce(profile: str = "quick", seed: int = 0, run_dir: str | Path | None 
               trust_pickles: bool = False, # allow unpickling the experiment's generator (runs code from the pickle)
              ) -> Path:
     "Run the section notebooks; return the manifest's path."
-    from fairgan_nb.adapters import get_experiment, check_experiment_files, FILES_ENV
+    from fairgan_nb.adapters import get_experiment, check_experiment_files
     get_profile(profile)
     preset = get_experiment(experiment)
     if files is not None: os.environ[FILES_ENV] = str(Path(files).resolve())  # the notebooks' kernels inherit both
-    if trust_pickles: os.environ["FAIRGAN_TRUST_PICKLES"] = "1"
+    if trust_pickles: os.environ[TRUST_ENV] = "1"
     if preset.files: check_experiment_files(preset)
     root = repo_root()
     nbs = Path(nbs) if nbs else (root/"nbs" if root else None)
     if nbs is None or not nbs.is_dir():
         raise FileNotFoundError("notebooks not found: run inside a fairgan_nb checkout or pass --nbs PATH")
     run = Path(run_dir or default_run_dir(profile, seed, experiment)).resolve()
-    default_figs = profile == "quick" and experiment == DEFAULT_EXPERIMENT and root
-    fig = Path(fig_dir).resolve() if fig_dir else (root/"figures" if default_figs else run/"figures")
+    fig = Path(fig_dir).resolve() if fig_dir else default_fig_dir(profile, RunDir(run), experiment)
     fig.mkdir(parents=True, exist_ok=True)
     todo = section_notebooks(nbs)
     if only:

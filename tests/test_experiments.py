@@ -3,7 +3,7 @@ import json, pickle, shutil, subprocess, sys
 from pathlib import Path
 import numpy as np, pytest, torch
 import torch.nn.functional as F
-from fairgan_nb.adapters import FILES_ENV, write_fairface_standin, write_stylegan2_standin
+from fairgan_nb.adapters import write_fairface_standin, write_stylegan2_standin
 from fairgan_nb.baseline import get_baseline_gan, get_classifiers, setup_experiment
 from fairgan_nb.data import load_mnist, write_cifar10
 from fairgan_nb.reproduce import main
