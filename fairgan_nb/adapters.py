@@ -19,14 +19,15 @@ from .models import MODEL_CLASSES, MODEL_KINDS
 
 # %% auto #0
 __all__ = ['FAIRFACE_RACES', 'FAIRFACE_GENDERS', 'FAIRFACE_AGES', 'FAIRFACE_OUTPUTS', 'RACE_GROUPINGS', 'IMAGENET_MEAN',
-           'IMAGENET_STD', 'CIFAR_CLF_FORMAT', 'CIFAR10_LT_COUNTS', 'OPTIONAL_WEIGHTS', 'CIFAR10_FILES', 'FFHQ_FILES',
-           'EXPERIMENTS', 'StyleGAN2Generator', 'load_stylegan2', 'write_stylegan2_standin', 'fairface_resnet34',
-           'fit_state_dict', 'group_membership', 'merge_logits', 'FairFaceRaceClassifier', 'load_fairface',
-           'write_fairface_standin', 'CifarResNet18', 'save_cifar_classifier', 'load_cifar_classifier',
-           'train_cifar_classifier', 'get_cifar_classifier', 'make_cifar10_lt', 'NeededFile', 'optional_weights',
-           'ExperimentPreset', 'get_experiment', 'missing_files', 'check_experiment_files', 'optional_status',
-           'preset_file', 'preset_data', 'preset_generator', 'preset_race_classifier', 'preset_cost', 'presets_table',
-           'presets_markdown']
+           'IMAGENET_STD', 'CIFAR_CLF_FORMAT', 'CIFAR10_LT_COUNTS', 'OPTIONAL_WEIGHTS', 'EQFACE_WIDTHS', 'EQFACE_SIZE',
+           'CIFAR10_FILES', 'FFHQ_FILES', 'EXPERIMENTS', 'StyleGAN2Generator', 'load_stylegan2',
+           'write_stylegan2_standin', 'fairface_resnet34', 'fit_state_dict', 'group_membership', 'merge_logits',
+           'FairFaceRaceClassifier', 'load_fairface', 'write_fairface_standin', 'CifarResNet18',
+           'save_cifar_classifier', 'load_cifar_classifier', 'train_cifar_classifier', 'get_cifar_classifier',
+           'make_cifar10_lt', 'NeededFile', 'optional_weights', 'IRBlock', 'EQFaceBackbone', 'EQFaceHead', 'EQFace',
+           'load_eqface', 'write_eqface_standin', 'eqface_scores', 'ExperimentPreset', 'get_experiment',
+           'missing_files', 'check_experiment_files', 'optional_status', 'preset_file', 'preset_data',
+           'preset_generator', 'preset_race_classifier', 'preset_cost', 'presets_table', 'presets_markdown']
 
 # %% ../nbs/00f_adapters.ipynb #290b38d3
 _STYLEGAN_ATTRS = ("z_dim", "c_dim", "w_dim", "img_resolution", "img_channels", "mapping", "synthesis")
@@ -442,6 +443,104 @@ def optional_weights(name: str, # a key of OPTIONAL_WEIGHTS
     if not need.missing(root): return root/need.path
     if verbose: print(f"{name} unavailable: {need.hint()}")
     return None
+
+# %% ../nbs/00f_adapters.ipynb #d7156fe3
+class IRBlock(nn.Module):
+    "An improved-residual block: BN, 3x3 conv, BN, PReLU, 3x3 conv (carrying the stride), BN; 1x1 conv + BN shortcut when it downsamples."
+    def __init__(self, c_in: int, c_out: int, stride: int):
+        super().__init__()
+        self.res_layer = nn.Sequential(nn.BatchNorm2d(c_in), nn.Conv2d(c_in, c_out, 3, 1, 1, bias=False), nn.BatchNorm2d(c_out),
+                                       nn.PReLU(c_out), nn.Conv2d(c_out, c_out, 3, stride, 1, bias=False), nn.BatchNorm2d(c_out))
+        self.shortcut_layer = (None if stride == 1 and c_in == c_out else
+                               nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out)))
+    def forward(self, x: Tensor) -> Tensor:
+        return self.res_layer(x) + (x if self.shortcut_layer is None else self.shortcut_layer(x))
+
+EQFACE_WIDTHS, EQFACE_SIZE = (64, 128, 256, 512), 112
+
+class EQFaceBackbone(nn.Module):
+    "EQ-Face's IR-ResNet: 112 px RGB to the flattened `(N, 512*7*7)` map (`flat`) and the 512-d embedding (`forward`)."
+    def __init__(self, blocks: tuple[int, ...] = (3, 13, 30, 3), emb_dim: int = 512):
+        super().__init__()
+        self.input_layer = nn.Sequential(nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.PReLU(64))
+        c = 64
+        for i, (n, w) in enumerate(zip(blocks, EQFACE_WIDTHS)):  # every stage halves the size: 112 -> 7
+            setattr(self, f"layer{i + 1}", nn.Sequential(*[IRBlock(c if j == 0 else w, w, 2 if j == 0 else 1) for j in range(n)]))
+            c = w
+        self.output_layer = nn.Sequential(nn.BatchNorm2d(c), nn.Dropout(0.4), nn.Flatten())
+        self.feature_layer = nn.Sequential(nn.Linear(c * 7 * 7, emb_dim), nn.BatchNorm1d(emb_dim))
+    def flat(self, x: Tensor) -> Tensor:
+        x = self.input_layer(x)
+        for i in range(4): x = getattr(self, f"layer{i + 1}")(x)
+        return self.output_layer(x)
+    def forward(self, x: Tensor) -> Tensor: return self.feature_layer(self.flat(x))
+
+class EQFaceHead(nn.Module):
+    "EQ-Face's quality head on the backbone's flattened map: `(N,)` scores in (0, 1), higher is better."
+    def __init__(self, in_dim: int = 512 * 7 * 7):
+        super().__init__()
+        self.qualtiy = nn.Sequential(nn.Linear(in_dim, 512, bias=False), nn.BatchNorm1d(512), nn.ReLU(inplace=True),
+                                     nn.Linear(512, 2, bias=False))  # the release's spelling, so that its keys load
+    def forward(self, flat: Tensor) -> Tensor: return F.softmax(self.qualtiy(flat), 1)[:, 0]
+
+class EQFace(nn.Module):
+    "EQ-Face as a scorer of images in `[-1, 1]`: `(N, 3, H, W)` to `(N,)` face quality."
+    def __init__(self, backbone: EQFaceBackbone, head: EQFaceHead):
+        super().__init__()
+        self.backbone, self.head = backbone.eval(), head.eval()
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim != 4 or x.shape[1] != 3: raise ValueError(f"EQ-Face scores RGB face images (N,3,H,W), got {tuple(x.shape)}")
+        if x.shape[-2:] != (EQFACE_SIZE, EQFACE_SIZE):
+            x = F.interpolate(x, size=(EQFACE_SIZE, EQFACE_SIZE), mode="bilinear", align_corners=False, antialias=True)
+        return self.head(self.backbone.flat(x))
+
+def _strip_module(sd):
+    return {k[len("module."):]: v for k, v in sd.items()} if isinstance(sd, dict) and sd and all(k.startswith("module.") for k in sd) else sd
+
+def _eqface_blocks(sd, path) -> tuple[int, ...]:
+    "Blocks per stage, read from the backbone's keys `layer{s}.{j}.res_layer...`."
+    found = [{int(k.split(".")[1]) for k in sd if k.startswith(f"layer{s}.") and ".res_layer." in k} for s in (1, 2, 3, 4)]
+    if not all(found): raise ValueError(f"{path} does not look like EQ-Face's backbone (no layer1..layer4 blocks)")
+    return tuple(max(f) + 1 for f in found)
+
+def load_eqface(folder: str | Path, # holds backbone.pth and quality.pth, as released
+                device: str | torch.device | None = None) -> EQFace:
+    "EQ-Face's backbone and quality head from the released state dicts, in eval mode on `device`."
+    folder = Path(folder)
+    sd_b = _strip_module(load_torch(folder/"backbone.pth", "EQ-Face backbone weights"))
+    sd_q = load_torch(folder/"quality.pth", "EQ-Face quality weights")
+    if not isinstance(sd_b, dict) or not all(torch.is_tensor(v) for v in sd_b.values()):
+        raise ValueError(f"{folder/'backbone.pth'} is not a state dict of tensors (found {type(sd_b).__name__})")
+    emb = sd_b["feature_layer.0.weight"].shape[0] if "feature_layer.0.weight" in sd_b else 512
+    backbone = fit_state_dict(EQFaceBackbone(_eqface_blocks(sd_b, folder/"backbone.pth"), emb), sd_b, folder/"backbone.pth",
+                              "EQ-Face's IR-ResNet backbone")
+    head = fit_state_dict(EQFaceHead(), sd_q, folder/"quality.pth", "EQ-Face's quality head (input 512*7*7)")
+    return EQFace(backbone, head).to(get_device(device)).eval()
+
+def write_eqface_standin(folder: str | Path, blocks: tuple[int, ...] = (1, 1, 1, 1), seed: int = 0) -> Path:
+    "Save randomly initialised EQ-Face-shaped `backbone.pth` and `quality.pth` (keys as `DataParallel` saves them; for tests)."
+    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(seed)
+    b, h = EQFaceBackbone(blocks), EQFaceHead()
+    for m in (b, h):  # non-trivial running statistics, so that eval mode differs from train mode
+        for bn in m.modules():
+            if isinstance(bn, (nn.BatchNorm1d, nn.BatchNorm2d)): bn.running_var.uniform_(0.5, 2); bn.running_mean.normal_(0, 0.1)
+    save_torch({f"module.{k}": v for k, v in b.state_dict().items()}, folder/"backbone.pth")
+    save_torch({f"module.{k}": v for k, v in h.state_dict().items()}, folder/"quality.pth")
+    return folder
+
+@torch.inference_mode()
+def eqface_scores(images, # (N, 3, H, W) face images in [-1, 1], or an iterable of such batches (made on the fly)
+                  root: str | Path | None = None, # the experiment's files folder (weights/eqface/ under it)
+                  batch_size: int = 64, device: str | torch.device | None = None) -> tuple[Tensor | None, str]:
+    "Per-image EQ-Face quality `(N,)` and a note, or `(None, what to put where)` when the weights are absent."
+    folder = optional_weights("eqface", root, verbose=False)
+    if folder is None: return None, f"unavailable: {OPTIONAL_WEIGHTS['eqface'].hint()}"
+    net = load_eqface(folder, device)
+    dev = next(net.parameters()).device
+    batches = images.split(batch_size) if torch.is_tensor(images) else images
+    s = [net(b.to(dev).float()).double().cpu() for b in batches]
+    return (torch.cat(s) if s else torch.zeros(0, dtype=torch.float64)), f"EQ-Face weights {folder}"
 
 # %% ../nbs/00f_adapters.ipynb #1021eda1
 @dataclass(frozen=True)

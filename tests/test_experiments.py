@@ -1,9 +1,9 @@
 "The paper's experiments through the same runner and notebooks, on stand-in files that the tests write."
 import json, pickle, shutil, subprocess, sys
 from pathlib import Path
-import numpy as np, pytest, torch
+import numpy as np, pandas as pd, pytest, torch
 import torch.nn.functional as F
-from fairgan_nb.adapters import write_fairface_standin, write_stylegan2_standin
+from fairgan_nb.adapters import write_eqface_standin, write_fairface_standin, write_stylegan2_standin
 from fairgan_nb.baseline import get_baseline_gan, get_classifiers, setup_experiment
 from fairgan_nb.data import load_mnist, write_cifar10
 from fairgan_nb.reproduce import main
@@ -27,6 +27,7 @@ def _ffhq_standin(root: Path) -> Path:
     pkl, code = write_stylegan2_standin(root/"sg2", z_dim=8, w_dim=8, img_resolution=16)
     shutil.move(pkl, w/"ffhq.pkl"); shutil.move(code, w/"stylegan2-ada-pytorch")
     write_fairface_standin(w/"fairface_res34.pt")
+    write_eqface_standin(w/"eqface")  # optional: section 1 then scores face quality by group
     return root
 
 @pytest.fixture(scope="module")
@@ -85,6 +86,8 @@ def test_ffhq_race_runs_its_sections(root, ffhq_files, tmp_path):
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert (run/"figures"/"01_baseline_fairness.csv").exists() and (run/"figures"/"00_baseline.png").exists()
     assert not (run/"figures"/"00_classifiers.csv").exists()              # no labelled data to test FairFace on
+    q = pd.read_csv(run/"figures"/"01_face_quality.csv")                  # EQ-Face's (stand-in) weights were found
+    assert list(q.columns[:4]) == ["group", "count", "mean", "std"] and q["mean"].dropna().between(0, 1).all() and q["count"].sum() > 0
 
 def test_readme_lists_the_presets_as_defined(root):
     from fairgan_nb.adapters import presets_markdown
