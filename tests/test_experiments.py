@@ -1,5 +1,6 @@
 "The paper's experiments through the same runner and notebooks, on stand-in files that the tests write."
 import json, pickle, shutil, subprocess, sys
+from dataclasses import replace
 from pathlib import Path
 import numpy as np, pandas as pd, pytest, torch
 import torch.nn.functional as F
@@ -92,3 +93,22 @@ def test_ffhq_race_runs_its_sections(root, ffhq_files, tmp_path):
 def test_readme_lists_the_presets_as_defined(root):
     from fairgan_nb.adapters import presets_markdown
     assert presets_markdown() in (root/"README.md").read_text()
+
+def test_ffhq_exploration_on_standins(tmp_path, ffhq_files):
+    "Section 2's library calls on the ffhq_race stand-ins: BFS in Z and in W and rejection sampling of RGB faces, exported for StyleGAN2-ADA."
+    from fairgan_nb.exploration import explore_bfs, search_cfg, rejection_sample, export_stylegan_zip
+    exp = setup_experiment("smoke", 0, tmp_path/"run", experiment="ffhq_race", root=ffhq_files, trust=True)
+    aux, _ = get_classifiers(exp)
+    G = get_baseline_gan(exp)
+    cfg, quota = search_cfg(exp.profile, max_draws=300, batch_size=64), 3
+    for space in ("z", "w"):
+        bfs = explore_bfs(G, aux, exp.classes, quota, cfg=cfg, space=space, progress=False)
+        assert bfs.space == space and bfs.classes == exp.classes and len(bfs) > 0
+        assert torch.bincount(bfs.labels, minlength=6).max() <= quota
+        x = bfs.images(G)
+        assert x.shape == (len(bfs), 3, 16, 16) and x.abs().max() <= 1
+        with torch.inference_mode(): agree = (aux(x).argmax(1) == bfs.labels).sum().item()
+        assert agree >= len(bfs) - 1                                     # accepted faces are of their group (one near-tie may flip)
+    rej = rejection_sample(G, aux, exp.classes, quota, cfg=replace(cfg, max_draws=200), progress=False)
+    assert rej.method == "rejection" and torch.bincount(rej.labels, minlength=6).max() <= quota
+    assert export_stylegan_zip(bfs, G, tmp_path/"faces.zip").stat().st_size > 0
