@@ -4,7 +4,7 @@
 
 # %% ../nbs/00f_adapters.ipynb #fcc92e83
 from __future__ import annotations
-import contextlib, importlib, importlib.util, os, pickle, sys, warnings
+import contextlib, importlib, importlib.util, pickle, sys, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import torch
@@ -21,8 +21,8 @@ from .models import MODEL_CLASSES, MODEL_KINDS
 __all__ = ['FAIRFACE_RACES', 'FAIRFACE_GENDERS', 'FAIRFACE_AGES', 'FAIRFACE_OUTPUTS', 'RACE_GROUPINGS', 'IMAGENET_MEAN',
            'IMAGENET_STD', 'CIFAR_CLF_FORMAT', 'CIFAR10_LT_COUNTS', 'OPTIONAL_WEIGHTS', 'EQFACE_WIDTHS', 'EQFACE_SIZE',
            'CIFAR10_FILES', 'FFHQ_FILES', 'EXPERIMENTS', 'StyleGAN2Generator', 'load_stylegan2',
-           'write_stylegan2_standin', 'fairface_resnet34', 'fit_state_dict', 'group_membership', 'merge_logits',
-           'FairFaceRaceClassifier', 'load_fairface', 'write_fairface_standin', 'CifarResNet18',
+           'write_stylegan2_standin', 'fairface_resnet34', 'checked_state_dict', 'fit_state_dict', 'group_membership',
+           'merge_logits', 'FairFaceRaceClassifier', 'load_fairface', 'write_fairface_standin', 'CifarResNet18',
            'save_cifar_classifier', 'load_cifar_classifier', 'train_cifar_classifier', 'get_cifar_classifier',
            'make_cifar10_lt', 'NeededFile', 'optional_weights', 'IRBlock', 'EQFaceBackbone', 'EQFaceHead', 'EQFace',
            'load_eqface', 'write_eqface_standin', 'eqface_scores', 'ExperimentPreset', 'get_experiment',
@@ -241,11 +241,15 @@ def fairface_resnet34(n_outputs: int = 18) -> nn.Module:
     from torchvision.models import resnet34
     return resnet34(weights=None, num_classes=n_outputs)
 
-def fit_state_dict(model: nn.Module, sd, path: str | Path, what: str) -> nn.Module:
-    "Load `sd` into `model`, or raise one line naming every tensor that is missing, unexpected or of the wrong shape."
+def checked_state_dict(sd, path: str | Path) -> dict:
+    "`sd` if it is a state dict of tensors (without the `module.` prefix that `DataParallel` saves), else one line."
     if not isinstance(sd, dict) or not all(torch.is_tensor(v) for v in sd.values()):
         raise ValueError(f"{path} is not a state dict of tensors (found {type(sd).__name__})")
-    if sd and all(k.startswith("module.") for k in sd): sd = {k[len("module."):]: v for k, v in sd.items()}  # saved from DataParallel
+    return {k[len("module."):]: v for k, v in sd.items()} if sd and all(k.startswith("module.") for k in sd) else sd
+
+def fit_state_dict(model: nn.Module, sd, path: str | Path, what: str) -> nn.Module:
+    "Load `sd` into `model`, or raise one line naming every tensor that is missing, unexpected or of the wrong shape."
+    sd = checked_state_dict(sd, path)
     ref = model.state_dict()
     bad = [f"{k} has shape {tuple(sd[k].shape)}, expected {tuple(v.shape)}" for k, v in ref.items() if k in sd and sd[k].shape != v.shape]
     if (miss := [k for k in ref if k not in sd]): bad.append(f"{len(miss)} missing ({', '.join(miss[:3])}{', ...' if len(miss) > 3 else ''})")
@@ -494,9 +498,6 @@ class EQFace(nn.Module):
             x = F.interpolate(x, size=(EQFACE_SIZE, EQFACE_SIZE), mode="bilinear", align_corners=False, antialias=True)
         return self.head(self.backbone.flat(x))
 
-def _strip_module(sd):
-    return {k[len("module."):]: v for k, v in sd.items()} if isinstance(sd, dict) and sd and all(k.startswith("module.") for k in sd) else sd
-
 def _eqface_blocks(sd, path) -> tuple[int, ...]:
     "Blocks per stage, read from the backbone's keys `layer{s}.{j}.res_layer...`."
     found = [{int(k.split(".")[1]) for k in sd if k.startswith(f"layer{s}.") and ".res_layer." in k} for s in (1, 2, 3, 4)]
@@ -507,10 +508,8 @@ def load_eqface(folder: str | Path, # holds backbone.pth and quality.pth, as rel
                 device: str | torch.device | None = None) -> EQFace:
     "EQ-Face's backbone and quality head from the released state dicts, in eval mode on `device`."
     folder = Path(folder)
-    sd_b = _strip_module(load_torch(folder/"backbone.pth", "EQ-Face backbone weights"))
+    sd_b = checked_state_dict(load_torch(folder/"backbone.pth", "EQ-Face backbone weights"), folder/"backbone.pth")
     sd_q = load_torch(folder/"quality.pth", "EQ-Face quality weights")
-    if not isinstance(sd_b, dict) or not all(torch.is_tensor(v) for v in sd_b.values()):
-        raise ValueError(f"{folder/'backbone.pth'} is not a state dict of tensors (found {type(sd_b).__name__})")
     emb = sd_b["feature_layer.0.weight"].shape[0] if "feature_layer.0.weight" in sd_b else 512
     backbone = fit_state_dict(EQFaceBackbone(_eqface_blocks(sd_b, folder/"backbone.pth"), emb), sd_b, folder/"backbone.pth",
                               "EQ-Face's IR-ResNet backbone")

@@ -4,17 +4,16 @@
 
 # %% ../nbs/00d_baseline.ipynb #f37f9fe3
 from __future__ import annotations
-import json
+import json, os
 from dataclasses import dataclass
 from pathlib import Path
 import torch
+import torch.nn as nn
 from torch import Tensor
 from .core import (Profile, RunDir, get_profile, seed_everything, default_run_dir, default_fig_dir,
-                             write_run_info, save_json, save_figure, save_table, show_grid)
+                             write_run_info, save_json, save_figure, save_table, show_grid,
+                             DEFAULT_EXPERIMENT, TRUST_ENV)
 from .data import ImbalancedData, make_dataset
-import os
-import torch.nn as nn
-from .core import DEFAULT_EXPERIMENT, TRUST_ENV
 from .models import AuxClassifier, EvalClassifier, save_model, load_model, generate
 from .adapters import (CifarResNet18, get_experiment, check_experiment_files, preset_file, make_cifar10_lt,
                                  preset_generator, preset_race_classifier)
@@ -73,7 +72,7 @@ def setup_experiment(profile: str | Profile = "smoke", seed: int = 0, run_dir: s
 # %% ../nbs/00d_baseline.ipynb #e541a9cf
 def _clf_dir(exp: Experiment) -> Path: return exp.run.models/f"classifiers-k{exp.n_classes}"
 
-AUX_ARCHS = {"mnist": lambda k, c, h: AuxClassifier(k, c, h), "cifar10": lambda k, c, h: CifarResNet18(k)}
+AUX_ARCHS = {"mnist": AuxClassifier, "cifar10": lambda k, c, h: CifarResNet18(k)}  # (n_classes, channels, size) -> model
 
 def get_classifiers(exp: Experiment, progress: bool = True) -> tuple[nn.Module, nn.Module]:
     "The auxiliary and evaluator classifiers of `exp`, trained once and cached (FairFace's for both with `ffhq_race`)."
@@ -86,7 +85,7 @@ def get_classifiers(exp: Experiment, progress: bool = True) -> tuple[nn.Module, 
     x, y = s.x_pool[keep], s.y_pool[keep]
     out, report = [], {}
     for name, cls, epochs in (("aux", AUX_ARCHS[preset.data], exp.profile.clf.aux_epochs),
-                              ("eval", lambda k, c, h: EvalClassifier(k, c, h), exp.profile.clf.eval_epochs)):
+                              ("eval", EvalClassifier, exp.profile.clf.eval_epochs)):
         path = d/f"{name}.pt"
         if path.exists(): out.append(load_model(path, "classifier")); continue
         torch.manual_seed(exp.seed)
