@@ -12,11 +12,11 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['PROFILES', 'DEFAULT_EXPERIMENT', 'FILES_ENV', 'TRUST_ENV', 'DataCfg', 'ClassifierCfg', 'GANCfg', 'EvalCfg',
-           'ExploreCfg', 'Profile', 'get_profile', 'seed_everything', 'get_device', 'repo_root', 'RunDir', 'files_root',
-           'default_run_dir', 'default_fig_dir', 'atomic_write', 'save_torch', 'save_json', 'load_torch', 'cached',
-           'save_figure', 'df_to_markdown', 'save_table', 'git_commit', 'package_versions', 'write_run_info',
-           'image_grid', 'show_grid']
+__all__ = ['PROFILES', 'DEFAULT_EXPERIMENT', 'FILES_ENV', 'TRUST_ENV', 'MAX_FIGURE_PX', 'DataCfg', 'ClassifierCfg', 'GANCfg',
+           'EvalCfg', 'ExploreCfg', 'Profile', 'get_profile', 'seed_everything', 'get_device', 'repo_root', 'RunDir',
+           'files_root', 'default_run_dir', 'default_fig_dir', 'atomic_write', 'save_torch', 'save_json', 'load_torch',
+           'cached', 'save_figure', 'df_to_markdown', 'save_table', 'difference_verdict', 'git_commit',
+           'package_versions', 'write_run_info', 'image_grid', 'show_grid']
 
 # %% ../nbs/00_core.ipynb #b95d00e9
 @dataclass(frozen=True)
@@ -200,11 +200,19 @@ def cached(path: Path | str, compute: Callable[[], Any], verbose: bool = True):
 # %% ../nbs/00_core.ipynb #f16e0bd5
 _PNG_META = {"Software": None}
 _PDF_META = {"Creator": None, "Producer": None, "CreationDate": None, "ModDate": None}
+MAX_FIGURE_PX = 2400  # widest PNG a reader's screen or a README shows without scrolling
 
-def save_figure(fig, name: str, fig_dir: Path | str, dpi: int = 120) -> list[Path]:
-    "Save `fig` as `<fig_dir>/<name>.png` and `.pdf` with deterministic metadata; close it."
+def _capped_dpi(fig, dpi: int, max_px: int) -> float:
+    "`dpi`, lowered where the figure's tight bounding box would save wider than `max_px` pixels."
+    import matplotlib as mpl
+    width_in = fig.get_tightbbox(fig.canvas.get_renderer()).width + 2 * mpl.rcParams["savefig.pad_inches"]
+    return min(dpi, max_px / width_in)
+
+def save_figure(fig, name: str, fig_dir: Path | str, dpi: int = 120, max_px: int = MAX_FIGURE_PX) -> list[Path]:
+    "Save `fig` as `<fig_dir>/<name>.png` and `.pdf` with deterministic metadata, the PNG at most `max_px` wide; close it."
     import matplotlib.pyplot as plt
     fig_dir = Path(fig_dir); out = []
+    dpi = _capped_dpi(fig, dpi, max_px - 2)  # tight bounding boxes round outward by up to a pixel per side
     for ext, meta in (("png", _PNG_META), ("pdf", _PDF_META)):
         out.append(atomic_write(fig_dir/f"{name}.{ext}",
                                 lambda p, ext=ext, meta=meta: fig.savefig(p, format=ext, dpi=dpi, metadata=meta, bbox_inches="tight")))
@@ -225,6 +233,18 @@ def save_table(df, name: str, fig_dir: Path | str, latex: bool = True) -> list[P
            atomic_write(fig_dir/f"{name}.md", lambda p: p.write_text(df_to_markdown(df)))]
     if latex: out.append(atomic_write(fig_dir/f"{name}.tex", lambda p: p.write_text(df.to_latex(index=False, float_format="%.4g", na_rep="–"))))
     return out
+
+# %% ../nbs/00_core.ipynb #81b2333d
+def difference_verdict(lo: float, hi: float, # 95% interval of the difference a - b
+                       a: str, b: str, # what the two sides are
+                       what: str = "F", # the quantity compared; lower is better
+                       fmt: str = ".3f") -> str:
+    "One sentence that says which side is lower, or that the interval shows no detectable difference."
+    if lo > hi: raise ValueError(f"interval bounds out of order: [{lo}, {hi}]")
+    ci = f"95% interval of the difference {lo:+{fmt}} to {hi:+{fmt}}"
+    if hi < 0: return f"{a} has the lower {what} ({ci})"
+    if lo > 0: return f"{b} has the lower {what} ({ci})"
+    return f"no detectable difference in {what} between {a} and {b} ({ci})"
 
 # %% ../nbs/00_core.ipynb #4a87478f
 def git_commit(root: Path | None = None) -> str | None:
