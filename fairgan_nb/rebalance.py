@@ -26,7 +26,8 @@ from .evaluation import metric_inputs, calc_metrics, find_inception_weights
 # %% auto #0
 __all__ = ['BIAS', 'MODEL_SPECS', 'TRAIN_PLAN', 'AUX_LATENT_OFFSET', 'EVAL_METRICS', 'REBALANCE_SIZES', 'EXTREME_PLAN',
            'ModelSpec', 'plan', 'training_images', 'train_job', 'make_job', 'run_jobs', 'classifier_fairness',
-           'snapshot_scores', 'select_snapshot', 'evaluate_model', 'bias_weights', 'prepare_jobs', 'evaluate_all']
+           'snapshot_scores', 'select_snapshot', 'evaluate_model', 'bias_weights', 'prepare_jobs', 'chosen_generator',
+           'evaluate_all']
 
 # %% ../nbs/04_training.ipynb #8e30dfb4
 @dataclass(frozen=True)
@@ -181,11 +182,16 @@ def prepare_jobs(exp: Experiment, names: list[str], n_select: int, n_snapshots: 
     return [make_job(exp, s, training_images(exp, s, synth), w if s.bias_loss and s.weights == "biased" else None, n_snapshots)
             for s in specs]
 
+def chosen_generator(exp: Experiment, name: str, n_select: int, aux=None):
+    "The generator scored as `name` in every table, and its step: the baseline's final EMA generator, another model's chosen snapshot."
+    if name == "baseline": return get_baseline_gan(exp), exp.profile.gan.steps
+    return select_snapshot(exp, name, aux if aux is not None else get_classifiers(exp)[0], n_select)
+
 def evaluate_all(exp: Experiment, names: list[str], n_select: int) -> pd.DataFrame:
     "The results table of the models `names` of `exp`, each at its chosen checkpoint."
     aux, evaluator = get_classifiers(exp)
     rows = []
     for n in names:
-        G, step = (get_baseline_gan(exp), exp.profile.gan.steps) if n == "baseline" else select_snapshot(exp, n, aux, n_select)
+        G, step = chosen_generator(exp, n, n_select, aux)
         rows.append(dict(preset=exp.tag, label=MODEL_SPECS[n].label, step=step, **evaluate_model(exp, n, G, evaluator)))
     return pd.DataFrame(rows)
