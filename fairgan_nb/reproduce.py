@@ -11,8 +11,8 @@ from .core import (PROFILES, get_profile, repo_root, default_run_dir, save_json,
                              git_commit, package_versions, DEFAULT_EXPERIMENT, FILES_ENV, TRUST_ENV, RunDir, default_fig_dir)
 
 # %% auto #0
-__all__ = ['has_parameters_cell', 'section_notebooks', 'sha256_file', 'NotebookFailed', 'run_notebook', 'write_manifest',
-           'reproduce', 'main', 'readme_from_index', 'write_readme']
+__all__ = ['GLANCE_MARK', 'has_parameters_cell', 'section_notebooks', 'sha256_file', 'NotebookFailed', 'run_notebook',
+           'write_manifest', 'reproduce', 'main', 'readme_from_index', 'write_readme']
 
 # %% ../nbs/90_reproduce.ipynb #872ee88e
 def has_parameters_cell(path: Path) -> bool:
@@ -151,15 +151,22 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 # %% ../nbs/90_reproduce.ipynb #2186e604
-def readme_from_index(index: Path | str) -> str:
-    "The README text: the markdown cells of `index`, joined."
+GLANCE_MARK = "<!-- results at a glance: generated from figures/ by fairgan-reproduce (nbs/80_glance.ipynb) -->"
+
+def readme_from_index(index: Path | str, # nbs/index.ipynb
+                      fig_dir: Path | str | None = None # the figures whose glance fills the marked cell; default: figures/ beside nbs/
+                     ) -> str:
+    "The README text: the markdown cells of `index`, joined, with the results at a glance read off `fig_dir`."
+    from fairgan_nb.glance import results_at_a_glance
     nb = nbformat.read(index, as_version=4)
-    return "\n\n".join(c.source.strip() for c in nb.cells if c.cell_type == "markdown") + "\n"
+    text = "\n\n".join(c.source.strip() for c in nb.cells if c.cell_type == "markdown") + "\n"
+    fig_dir = Path(fig_dir) if fig_dir else Path(index).resolve().parents[1]/"figures"
+    return text.replace(GLANCE_MARK, GLANCE_MARK + "\n\n" + results_at_a_glance(fig_dir).strip())
 
 def write_readme(root: Path | None = None) -> Path:
-    "Regenerate `README.md` from `nbs/index.ipynb`."
+    "Regenerate `README.md` from `nbs/index.ipynb` and `figures/`."
     root = root or repo_root()
-    return atomic_write(root/"README.md", lambda p: p.write_text(readme_from_index(root/"nbs"/"index.ipynb")))
+    return atomic_write(root/"README.md", lambda p: p.write_text(readme_from_index(root/"nbs"/"index.ipynb", root/"figures")))
 
 # %% ../nbs/90_reproduce.ipynb #091e7a77
 #| eval: false
