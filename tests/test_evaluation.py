@@ -190,6 +190,88 @@ def test_wrong_ranges_and_shapes_get_clear_errors():
         ev.class_reweighted_stats(torch.randn(10, 2), torch.tensor([0] * 5 + [1] * 5), 3)
 
 
+
+def _nan_eye():
+    s = torch.eye(3, dtype=torch.float64); s[0, 0] = float("nan")
+    return s
+
+
+@pytest.mark.parametrize("sigma,msg", [
+    (-torch.eye(3, dtype=torch.float64), r"sigma\d is not positive semi-definite \(smallest eigenvalue -1"),
+    (torch.tensor([[1.0, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]), r"sigma\d is not symmetric"),
+    (_nan_eye(), r"sigma\d contains NaN or inf"),
+    (torch.eye(2), r"sigma\d must be \(3, 3\) to match mu\d, got \(2, 2\)"),
+])
+def test_frechet_from_stats_refuses_invalid_covariances(sigma, msg):
+    "A negative-definite covariance used to give a distance of 0; every invalid sigma is now refused, on either side."
+    mu, ok = torch.zeros(3), torch.eye(3)
+    with pytest.raises(ValueError, match=msg): ev.frechet_distance_from_stats(mu, sigma, mu, ok)
+    with pytest.raises(ValueError, match=msg): ev.frechet_distance_from_stats(mu, ok, mu, sigma)
+
+
+def test_frechet_from_stats_refuses_mismatched_means():
+    with pytest.raises(ValueError, match=r"mu1 and mu2 differ in size: 3 and 2"):
+        ev.frechet_distance_from_stats(torch.zeros(3), torch.eye(3), torch.zeros(2), torch.eye(2))
+    with pytest.raises(ValueError, match=r"mu1 must be a \(D,\) vector, got \(1, 3\)"):
+        ev.frechet_distance_from_stats(torch.zeros(1, 3), torch.eye(3), torch.zeros(3), torch.eye(3))
+
+
+def test_frechet_from_stats_accepts_rounding_and_singular_covariances():
+    "Covariances of fewer samples than dimensions are singular; rounding must not make them fail the check."
+    f = gaussian(5, np.zeros(8), np.eye(8), 4) * 1e3
+    mu, sigma = ev.feature_stats(f)
+    assert ev.frechet_distance_from_stats(mu, sigma, mu, sigma) == pytest.approx(0, abs=1e-6 * sigma.trace().item())
+
+
+@pytest.mark.parametrize("bad", [3, 7, -1])
+def test_labels_outside_the_classes_are_refused(bad):
+    "Labels >= K (or negative) used to be dropped without a word."
+    f, y = draw_classes([20, 20, 20], 11)
+    wrong = y.clone(); wrong[:2] = bad
+    calls = [lambda: ev.class_reweighted_stats(f, wrong, 3), lambda: ev.reweighted_fid(f, wrong, f, 3),
+             lambda: ev.per_class_fid(f, wrong, f, y, 3), lambda: ev.per_class_fid(f, y, f, wrong, 3)]
+    for call in calls:
+        with pytest.raises(ValueError, match=rf"labels must lie in \[0, 3\), got {bad}$"): call()
+
+
+def test_labels_must_match_the_features():
+    f, y = draw_classes([20, 20, 20], 12)
+    with pytest.raises(ValueError, match=r"reference labels must be \(60,\) to match the features, got \(59,\)"):
+        ev.class_reweighted_stats(f, y[:59], 3)
+    with pytest.raises(ValueError, match=r"real labels must be integers, got torch.float32"):
+        ev.per_class_fid(f, y.float(), f, y, 3)
+
+
+def test_feature_functions_say_a_numpy_array_is_not_a_tensor():
+    "A numpy array used to be reported as a wrong shape, '(N, D) tensor, got (10, 4)'."
+    a, t = np.zeros((10, 4)), torch.randn(10, 4)
+    y = torch.arange(2).repeat(5)
+    calls = [lambda: ev.fid_from_features(a, t), lambda: ev.kid_from_features(t, a), lambda: ev.prdc(a, t),
+             lambda: ev.feature_stats(a), lambda: ev.reweighted_fid(a, y, t, 2), lambda: ev.reweighted_fid(t, y, a, 2),
+             lambda: ev.class_reweighted_stats(a, y, 2), lambda: ev.per_class_fid(a, y, t, y, 2)]
+    for call in calls:
+        with pytest.raises(TypeError, match=r"must be a torch.Tensor \(N, D\), got a numpy array of shape \(10, 4\); "
+                                            r"convert it with torch.from_numpy"): call()
+
+
+def test_metric_inputs_take_n_classes_for_the_per_class_metrics():
+    "metric_inputs(..., n_classes=K) used to raise 'multiple values for n_classes'."
+    x = torch.rand(30, 1, 2, 2, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    y = torch.arange(3).repeat(10)
+    inp = ev.metric_inputs(x, x, nn.Flatten(), real_labels=y, n_classes=3)
+    assert inp.n_classes == 3
+    res = ev.calc_metric("fid_reweighted", inp)["results"]
+    assert res["fid_reweighted"] == pytest.approx(ev.reweighted_fid(inp.real_feats, y, inp.fake_feats, 3))
+    with pytest.raises(ValueError, match="needs the evaluator's labels of the fake images"):
+        ev.calc_metric("fid_per_class", inp)
+    clf = EvalClassifier().eval()
+    x28 = torch.rand(20, 1, 28, 28, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    inp = ev.metric_inputs(x28, x28, evaluator=clf, real_labels=torch.arange(10).repeat(2), n_classes=10)
+    assert sorted(ev.calc_metric("fid_per_class", inp)["results"]) == sorted(f"fid_class{c}" for c in range(10))
+    with pytest.raises(ValueError, match="n_classes=5 but the evaluator has 10 classes"):
+        ev.metric_inputs(x28, x28, evaluator=clf, n_classes=5)
+
+
 # unavailable weights -------------------------------------------------------------------------------------------------
 
 @pytest.fixture

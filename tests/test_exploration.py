@@ -1,5 +1,5 @@
 "Latent-space exploration on a toy generator and classifier whose classes can be read off the latent."
-import io, json, zipfile
+import io, json, warnings, zipfile
 import numpy as np
 import pytest
 import torch
@@ -99,9 +99,13 @@ def test_outward_only():
     assert not (latent_dist(s2.latents[kid2], rl2) > latent_dist(s2.latents[s2.parent[kid2]], rl2)).all()
 
 def test_quota_and_unusable_cap():
-    s = bfs(17)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a search that fills every quota says nothing
+        s = bfs(17)
     assert s.counts() == [17, 17, 17] and all(st["status"] == "full" for st in s.stats["per_class"].values())
-    capped = bfs(500, max_unusable=5, usable=lambda x: x.flatten(1)[:, 2].abs() <= 1)
+    with pytest.warns(UserWarning, match=r"^bfs search left 3 of 3 target classes short of the quota 500: a \d+/500 "
+                                         r"\(unusable cap after [\d,]+ generator calls\); b "):
+        capped = bfs(500, max_unusable=5, usable=lambda x: x.flatten(1)[:, 2].abs() <= 1)
     for st in capped.stats["per_class"].values():
         assert (st["status"], st["unusable"]) == ("unusable cap", 6) and st["accepted"] < 500
 
@@ -114,11 +118,22 @@ def test_knobs():
     pcn = bfs(40, mutation="pcn", sigma=0.5)
     assert pcn.counts() == [40, 40, 40]
 
+class Never(ToyClf):
+    "A fourth class that never wins."
+    def forward(self, x): return F.pad(super().forward(x), (0, 1), value=-30.0)
+
 def test_draw_budget():
-    class Never(ToyClf):
-        def forward(self, x): return F.pad(super().forward(x), (0, 1), value=-30.0)
-    s = explore_bfs(G, Never(), CLASSES + ["d"], 5, targets=["d"], cfg=SearchCfg(max_draws=300), progress=False)
+    "A search that fills nothing used to return an empty set without a word."
+    with pytest.warns(UserWarning, match=r"^bfs search found no latents: d 0/5 \(draw budget after 300 generator calls\); "
+                                         r"max_draws=300, max_unusable=20$"):
+        s = explore_bfs(G, Never(), CLASSES + ["d"], 5, targets=["d"], cfg=SearchCfg(max_draws=300), progress=False)
     assert len(s) == 0 and s.stats["per_class"][3]["status"] == "draw budget" and s.stats["per_class"][3]["calls"] == 300
+
+def test_partly_filled_search_names_the_empty_classes():
+    with pytest.warns(UserWarning, match=r"^bfs search left 1 of 2 target classes short of the quota 5, no latents for d: "
+                                         r"d 0/5 \(draw budget after 300 generator calls\); max_draws=300"):
+        s = explore_bfs(G, Never(), CLASSES + ["d"], 5, targets=["a", "d"], cfg=SearchCfg(max_draws=300), progress=False)
+    assert s.counts() == [5, 0, 0, 0]
 
 def test_rejection_follows_the_seed_stream():
     r = rejection_sample(G, C, CLASSES, 20, cfg=SearchCfg(batch_size=7), progress=False)
@@ -267,7 +282,8 @@ def test_get_balanced_set_caches_and_checks(tmp_path):
     assert get_balanced_set(exp, G, C, cfg=other, progress=False).params["sigma"] == 0.3
     g2 = ToyG(); g2.scale.data += 1
     with pytest.raises(ValueError, match="searched with generator"): get_balanced_set(exp, g2, C, cfg=cfg, progress=False)
-    default = get_balanced_set(exp, G, C, progress=False)
+    with pytest.warns(UserWarning, match=r"short of the quota 20: c \d+/20 \(draw budget"):  # the toy is rarely 90% sure of c
+        default = get_balanced_set(exp, G, C, progress=False)
     assert default.params["mutation"] == "pcn" and default.params["confidence"] == 0.9
     assert (default.probs.max(1).values >= 0.9).all()
 
