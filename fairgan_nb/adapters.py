@@ -581,7 +581,8 @@ FFHQ_FILES = (
     NeededFile("weights/ffhq.pkl", "NVIDIA's FFHQ StyleGAN2 network pickle (G_ema; 1024 px config-f, PyTorch or TF)",
                "NVIDIA's stylegan2-ada-pytorch / stylegan2 pretrained networks", role="generator"),
     NeededFile("weights/stylegan2-ada-pytorch/", "a checkout of NVIDIA's stylegan2-ada-pytorch code",
-               "github.com/NVlabs/stylegan2-ada-pytorch", ("dnnlib", "torch_utils"), role="generator_code"),
+               "github.com/NVlabs/stylegan2-ada-pytorch", ("dnnlib/__init__.py", "torch_utils/__init__.py"),
+               role="generator_code"),
     NeededFile("weights/fairface_res34.pt", "FairFace's 7-race ResNet-34 state dict (res34_fair_align_multi_7_20190809.pt, renamed)",
                "github.com/dchen236/FairFace (its fair_face_models link)", role="classifier"),
 )

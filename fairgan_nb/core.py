@@ -160,6 +160,11 @@ def default_fig_dir(profile: str, run: RunDir, experiment: str = DEFAULT_EXPERIM
     return root/"figures" if profile == "quick" and experiment == DEFAULT_EXPERIMENT and root is not None else run.figures
 
 # %% ../nbs/00_core.ipynb #8876b8f3
+def _new_file_mode() -> int:
+    "The mode `open()` gives a new file: 0o666 less the process umask (which can only be read by setting it)."
+    mask = os.umask(0o022); os.umask(mask)
+    return 0o666 & ~mask
+
 def atomic_write(path: Path | str, write: Callable[[Path], Any]):
     "Call `write(tmp_path)`, then rename `tmp_path` onto `path`; the target is never half-written."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -167,6 +172,7 @@ def atomic_write(path: Path | str, write: Callable[[Path], Any]):
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, _new_file_mode())  # mkstemp's 0o600 would make every result private to its writer
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.remove(tmp)

@@ -123,6 +123,19 @@ def make_dataset(heldout_per_class: int = 100, n_max: int = 400, rho: float = 10
     xb, yb = subset_by_counts(split.x_pool, split.y_pool, [per] * k, seed + 1)
     return ImbalancedData(split, xt, yt, xb, yb, counts, MNIST_CLASSES[:k])
 
+# %% ../nbs/00a_data.ipynb #35004918
+_CIFAR_GLOBALS = {("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")} | {  # bytes in Python 3's protocol 2
+    (f"numpy.{core}.{mod}", name) for core in ("core", "_core")             # NumPy 1 and 2 name the same functions
+    for mod, name in (("multiarray", "_reconstruct"), ("multiarray", "scalar"), ("numeric", "_frombuffer"))}
+
+class _RefusedGlobal(pickle.UnpicklingError): pass
+
+class _CifarUnpickler(pickle.Unpickler):
+    "An unpickler that builds only NumPy arrays and plain Python data, never calling anything the file names."
+    def find_class(self, module: str, name: str):
+        if (module, name) in _CIFAR_GLOBALS: return super().find_class(module, name)
+        raise _RefusedGlobal(f"{module}.{name}")
+
 # %% ../nbs/00a_data.ipynb #03be4c77
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
@@ -133,10 +146,12 @@ def _cifar_dir(root: Path) -> Path:
 
 def _read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     try:
-        with open(path, "rb") as f: d = pickle.load(f, encoding="bytes")
+        with open(path, "rb") as f: d = _CifarUnpickler(f, encoding="bytes").load()
         data = np.asarray(d[b"data"] if b"data" in d else d["data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
         labels = np.asarray(d[b"labels"] if b"labels" in d else d["labels"], dtype=np.int64)
     except FileNotFoundError: raise FileNotFoundError(f"CIFAR-10 batch missing: {path}") from None
+    except _RefusedGlobal as e:
+        raise ValueError(f"CIFAR-10 batch {path} names {e}, which no CIFAR-10 batch holds: refused (loading it could run code)") from None
     except Exception as e: raise ValueError(f"CIFAR-10 batch {path} is malformed ({type(e).__name__}: {e})") from None
     if len(data) != len(labels): raise ValueError(f"CIFAR-10 batch {path} is malformed: {len(data)} images, {len(labels)} labels")
     return data, labels

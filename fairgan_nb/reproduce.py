@@ -5,14 +5,15 @@
 # %% ../nbs/90_reproduce.ipynb #56c2a684
 from __future__ import annotations
 import argparse, hashlib, json, os, sys, time
+from contextlib import contextmanager
 from pathlib import Path
 import nbformat
 from .core import (PROFILES, get_profile, repo_root, default_run_dir, save_json, atomic_write,
                              git_commit, package_versions, DEFAULT_EXPERIMENT, FILES_ENV, TRUST_ENV, RunDir, default_fig_dir)
 
 # %% auto #0
-__all__ = ['GLANCE_MARK', 'has_parameters_cell', 'section_notebooks', 'sha256_file', 'NotebookFailed', 'run_notebook',
-           'write_manifest', 'reproduce', 'main', 'readme_from_index', 'write_readme']
+__all__ = ['GLANCE_MARK', 'has_parameters_cell', 'section_notebooks', 'sha256_file', 'NotebookFailed', 'NotebookInterrupted',
+           'run_notebook', 'write_manifest', 'preflight', 'reproduce', 'main', 'readme_from_index', 'write_readme']
 
 # %% ../nbs/90_reproduce.ipynb #872ee88e
 def has_parameters_cell(path: Path) -> bool:
@@ -31,31 +32,58 @@ def sha256_file(path: Path | str) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
     return h.hexdigest()
 
-# %% ../nbs/90_reproduce.ipynb #d5b15005
+# %% ../nbs/90_reproduce.ipynb #86c0a74e
 class NotebookFailed(RuntimeError): pass
+class NotebookInterrupted(KeyboardInterrupt): pass
 
+def _kernel_manager(log: Path):
+    "A kernel manager class whose kernels write what they print outside cells to `log`, not to the terminal."
+    from jupyter_client import AsyncKernelManager
+    class LoggedKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw):
+            with open(log, "wb") as f: return await super().start_kernel(stdout=f, stderr=f, **kw)
+    return LoggedKernelManager
+
+def _execute(nb: Path, out_nb: Path, params: dict, log_output: bool = False):
+    "Run `nb` into `out_nb` with papermill; each way it can stop becomes one line naming the notebook and the executed copy."
+    import papermill as pm
+    from nbclient.exceptions import DeadKernelError
+    klog, where = out_nb.with_suffix(".kernel.log"), f"(executed copy: {out_nb})"
+    try:
+        pm.execute_notebook(str(nb), str(out_nb), parameters=params, cwd=str(nb.parent), kernel_name="python3",
+                            progress_bar=False, log_output=log_output, kernel_manager_class=_kernel_manager(klog))
+    except pm.PapermillExecutionError as e:
+        if e.ename == "KeyboardInterrupt": raise NotebookInterrupted(f"{nb.name} {where}") from None
+        raise NotebookFailed(f"{nb.name} failed in cell {e.cell_index} (execution count {e.exec_count}): "
+                             f"{e.ename}: {str(e.evalue).splitlines()[0] if e.evalue else ''} {where}") from None
+    except DeadKernelError:
+        raise NotebookFailed(f"{nb.name}: its kernel died, as when the system kills it for lack of memory {where}; "
+                             f"kernel log: {klog}") from None
+    except KeyboardInterrupt: raise NotebookInterrupted(f"{nb.name} {where}") from None
+
+def _done_record(path: Path) -> dict:
+    "The record a finished notebook left, or {} if there is none or it cannot be read."
+    try: rec = json.loads(path.read_text())
+    except (OSError, ValueError): return {}
+    return rec if isinstance(rec, dict) else {}
+
+# %% ../nbs/90_reproduce.ipynb #d5b15005
 def _stamp(nb: Path, params: dict) -> str:
     return hashlib.sha256(nb.read_bytes() + json.dumps(params, sort_keys=True).encode()).hexdigest()
 
 def run_notebook(nb: Path, out_dir: Path, params: dict, force: bool = False, log_output: bool = False) -> dict:
     "Execute `nb` with papermill into `out_dir`; return its record (skipped if already done)."
-    import papermill as pm
     done_path = out_dir/f"{nb.stem}.done.json"
     stamp = _stamp(nb, params)
-    if not force and done_path.exists():
-        rec = json.loads(done_path.read_text())
+    if not force:
+        rec = _done_record(done_path)
         if rec.get("stamp") == stamp and all(Path(o).exists() for o in rec.get("outputs", [])):
             return {**rec, "skipped": True}
     fig_dir = Path(params["fig_dir"]); t0 = time.time()
     before = {p: p.stat().st_mtime_ns for p in fig_dir.glob("*")} if fig_dir.exists() else {}
     out_nb = out_dir/nb.name
     out_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        pm.execute_notebook(str(nb), str(out_nb), parameters=params, cwd=str(nb.parent), kernel_name="python3",
-                            progress_bar=False, log_output=log_output)
-    except pm.PapermillExecutionError as e:
-        raise NotebookFailed(f"{nb.name} failed in cell {e.cell_index} (execution count {e.exec_count}): "
-                             f"{e.ename}: {str(e.evalue).splitlines()[0] if e.evalue else ''} (executed copy: {out_nb})") from None
+    _execute(nb, out_nb, params, log_output)
     outputs = sorted(str(p) for p in fig_dir.glob("*") if p.is_file() and before.get(p) != p.stat().st_mtime_ns)
     rec = dict(notebook=nb.name, stamp=stamp, wall_s=round(time.time() - t0, 1), outputs=outputs)
     save_json(rec, done_path)
@@ -75,8 +103,60 @@ def write_manifest(fig_dir: Path, profile: str, seed: int, records: list[dict]) 
             nbs = {**{r["notebook"]: r for r in prev.get("notebooks", [])}, **nbs}
     rows = [nbs[k] for k in sorted(nbs)]
     man = dict(profile=profile, seed=seed, commit=git_commit(), versions=package_versions(), notebooks=rows,
-               total_wall_s=round(sum(r["wall_s"] for r in rows if not r["skipped"]), 1), sha256=files)
+               total_wall_s=round(sum(r["wall_s"] for r in rows), 1), sha256=files)
     return save_json(man, fig_dir/"manifest.json")
+
+# %% ../nbs/90_reproduce.ipynb #f3fd0dcb
+def _select_notebooks(nbs: Path | None, only: list[str] | None, preset, verbose: bool = True) -> list[Path]:
+    "The section notebooks to run: all or `only` those, less those that do not apply to `preset`."
+    if nbs is None or not nbs.is_dir():
+        raise FileNotFoundError("notebooks not found: run inside a fairgan_nb checkout or pass --nbs PATH")
+    todo = section_notebooks(nbs)
+    if only:
+        unknown = set(only) - {p.stem for p in todo}
+        if unknown: raise ValueError(f"unknown notebook(s) {', '.join(sorted(unknown))}; sections: {', '.join(p.stem for p in todo)}")
+        todo = [p for p in todo if p.stem in only]
+    if preset.sections is None: return todo
+    skip = [p.stem for p in todo if p.stem not in preset.sections]
+    if only and skip: raise ValueError(f"--only {', '.join(skip)}: not a section of experiment {preset.name!r} ({', '.join(preset.sections)})")
+    if skip and verbose: print(f"experiment {preset.name}: {', '.join(skip)} do not apply (no real data or no training here)")
+    return [p for p in todo if p.stem in preset.sections]
+
+def _check_experiment(preset, files: str | Path | None, trust_pickles: bool):
+    "Refuse `--files` for the embedded experiment, missing files, and a generator pickle without `--trust-pickles`."
+    from fairgan_nb.adapters import EXPERIMENTS, check_experiment_files, preset_file
+    if files is not None and not preset.files:
+        raise ValueError(f"--files: experiment {preset.name!r} is embedded and reads no files "
+                         f"(those that do: {', '.join(n for n, p in EXPERIMENTS.items() if p.files)})")
+    if preset.files: check_experiment_files(preset, files)
+    if preset.generator == "stylegan2" and not (trust_pickles or os.environ.get(TRUST_ENV) == "1"):
+        raise PermissionError(f"experiment {preset.name!r} unpickles {preset_file(preset, 'generator', files)}, and unpickling "
+                              "runs code stored in the file: pass --trust-pickles if you trust it")
+
+def preflight(profile: str, seed: int, experiment: str, # as for `reproduce`
+              nbs: Path | None, only: list[str] | None, files: str | Path | None, trust_pickles: bool,
+              verbose: bool = True) -> list[Path]:
+    "Check the arguments and the experiment's files before any notebook runs; return the notebooks to run."
+    from fairgan_nb.adapters import get_experiment
+    get_profile(profile)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    preset = get_experiment(experiment)
+    todo = _select_notebooks(nbs, only, preset, verbose)
+    _check_experiment(preset, files, trust_pickles)
+    return todo
+
+# %% ../nbs/90_reproduce.ipynb #4877b482
+@contextmanager
+def _kernel_env(env: dict[str, str | None]):
+    "Set the variables of `env` that are not None while the block runs, then restore what was there."
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update({k: v for k, v in env.items() if v is not None})
+    try: yield
+    finally:
+        for k, v in old.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
 
 # %% ../nbs/90_reproduce.ipynb #4fb5bd0e
 def reproduce(profile: str = "quick", seed: int = 0, run_dir: str | Path | None = None, fig_dir: str | Path | None = None,
@@ -87,36 +167,22 @@ def reproduce(profile: str = "quick", seed: int = 0, run_dir: str | Path | None 
               trust_pickles: bool = False, # allow unpickling the experiment's generator (runs code from the pickle)
              ) -> Path:
     "Run the section notebooks; return the manifest's path."
-    from fairgan_nb.adapters import get_experiment, check_experiment_files
-    get_profile(profile)
-    preset = get_experiment(experiment)
-    if files is not None: os.environ[FILES_ENV] = str(Path(files).resolve())  # the notebooks' kernels inherit both
-    if trust_pickles: os.environ[TRUST_ENV] = "1"
-    if preset.files: check_experiment_files(preset)
     root = repo_root()
     nbs = Path(nbs) if nbs else (root/"nbs" if root else None)
-    if nbs is None or not nbs.is_dir():
-        raise FileNotFoundError("notebooks not found: run inside a fairgan_nb checkout or pass --nbs PATH")
+    todo = preflight(profile, seed, experiment, nbs, only, files, trust_pickles, verbose)
     run = Path(run_dir or default_run_dir(profile, seed, experiment)).resolve()
     fig = Path(fig_dir).resolve() if fig_dir else default_fig_dir(profile, RunDir(run), experiment)
     fig.mkdir(parents=True, exist_ok=True)
-    todo = section_notebooks(nbs)
-    if only:
-        unknown = set(only) - {p.stem for p in todo}
-        if unknown: raise ValueError(f"unknown notebook(s) {', '.join(sorted(unknown))}; sections: {', '.join(p.stem for p in todo)}")
-        todo = [p for p in todo if p.stem in only]
-    if preset.sections is not None:
-        skip = [p.stem for p in todo if p.stem not in preset.sections]
-        if skip and verbose: print(f"experiment {experiment}: {', '.join(skip)} do not apply (no real data or no training here)")
-        todo = [p for p in todo if p.stem in preset.sections]
     params = dict(profile=profile, seed=seed, run_dir=str(run), fig_dir=str(fig))
     if experiment != DEFAULT_EXPERIMENT: params["experiment"] = experiment
     records = []
-    for nb in todo:
-        if verbose: print(f"[{profile}] {nb.name} ...", flush=True)
-        rec = run_notebook(nb, run/"notebooks", params, force=force)
-        if verbose: print(f"[{profile}] {nb.name} {'up to date' if rec['skipped'] else 'done in %.1f s' % rec['wall_s']}", flush=True)
-        records.append(rec)
+    env = {FILES_ENV: str(Path(files).resolve()) if files is not None else None, TRUST_ENV: "1" if trust_pickles else None}
+    with _kernel_env(env):  # the notebooks' kernels inherit both
+        for nb in todo:
+            if verbose: print(f"[{profile}] {nb.name} ...", flush=True)
+            rec = run_notebook(nb, run/"notebooks", params, force=force)
+            if verbose: print(f"[{profile}] {nb.name} {'up to date' if rec['skipped'] else 'done in %.1f s' % rec['wall_s']}", flush=True)
+            records.append(rec)
     return write_manifest(fig, profile, seed, records)
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,11 +209,12 @@ def main(argv: list[str] | None = None) -> int:
                         experiment=a.experiment, files=a.files, trust_pickles=a.trust_pickles)
         print(f"done in {time.time() - t0:.0f} s; manifest: {man}")
         return 0
-    except (NotebookFailed, FileNotFoundError, ValueError) as e:
+    except (NotebookFailed, FileNotFoundError, PermissionError, ValueError) as e:
         print(f"fairgan-reproduce: {e}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("fairgan-reproduce: interrupted; finished notebooks and cached models are kept, rerun to continue", file=sys.stderr)
+    except KeyboardInterrupt as e:
+        where = f" in {e}" if isinstance(e, NotebookInterrupted) else ""
+        print(f"fairgan-reproduce: interrupted{where}; finished notebooks and cached models are kept, rerun to continue", file=sys.stderr)
         return 130
 
 # %% ../nbs/90_reproduce.ipynb #2186e604

@@ -80,9 +80,16 @@ def _append_log(path: Path, rows: list[dict]):
         for r in rows: f.write(json.dumps(r) + "\n")
 
 def read_log(path: Path | str) -> list[dict]:
-    "The rows of a JSONL training log."
+    "The rows of a JSONL training log; a torn last line (an append cut short) is dropped."
     path = Path(path)
-    return [json.loads(l) for l in path.read_text().splitlines() if l.strip()] if path.exists() else []
+    lines = [l for l in path.read_text().splitlines() if l.strip()] if path.exists() else []
+    rows = []
+    for i, l in enumerate(lines, 1):
+        try: rows.append(json.loads(l))
+        except ValueError:
+            if i == len(lines): break
+            raise ValueError(f"training log {path} is corrupt at line {i} (not JSON)") from None
+    return rows
 
 def _truncate_log(path: Path, step: int):
     "Drop log rows written after the checkpoint we resume from."

@@ -7,3 +7,10 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 @pytest.fixture(scope="session")
 def root() -> Path: return ROOT
+
+@pytest.fixture
+def no_notebooks(monkeypatch):
+    "Make running any notebook a test failure: the arguments must be refused before."
+    import fairgan_nb.reproduce as r
+    def ran(nb, *a, **k): raise AssertionError(f"{nb.name} ran")
+    monkeypatch.setattr(r, "run_notebook", ran)

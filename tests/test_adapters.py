@@ -130,9 +130,13 @@ def test_missing_files_are_all_listed(tmp_path):
     with pytest.raises(FileNotFoundError) as e: check_experiment_files("ffhq_race", tmp_path)
     msg = str(e.value)
     assert "needs 3 missing file(s)" in msg and all(f.path in msg for f in FFHQ_FILES)
-    (tmp_path/"weights"/"stylegan2-ada-pytorch"/"dnnlib").mkdir(parents=True)
+    code = tmp_path/"weights"/"stylegan2-ada-pytorch"
+    (code/"dnnlib").mkdir(parents=True)                                  # an empty folder is no package
     with pytest.raises(FileNotFoundError) as e: check_experiment_files("ffhq_race", tmp_path)
-    assert "weights/stylegan2-ada-pytorch/torch_utils" in str(e.value) and "stylegan2-ada-pytorch/dnnlib" not in str(e.value)
+    assert "stylegan2-ada-pytorch/torch_utils/__init__.py" in str(e.value) and "stylegan2-ada-pytorch/dnnlib/__init__.py" in str(e.value)
+    (code/"dnnlib"/"__init__.py").write_text("")
+    with pytest.raises(FileNotFoundError) as e: check_experiment_files("ffhq_race", tmp_path)
+    assert "stylegan2-ada-pytorch/torch_utils/__init__.py" in str(e.value) and "stylegan2-ada-pytorch/dnnlib" not in str(e.value)
     with pytest.raises(FileNotFoundError, match="data/cifar10/cifar-10-batches-py/"): preset_data("cifar10_lt", tmp_path)
 
 def test_ffhq_preset_loads_standins_from_their_places(standins, clean_imports, tmp_path):

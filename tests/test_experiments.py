@@ -112,3 +112,16 @@ def test_ffhq_exploration_on_standins(tmp_path, ffhq_files):
     rej = rejection_sample(G, aux, exp.classes, quota, cfg=replace(cfg, max_draws=200), progress=False)
     assert rej.method == "rejection" and torch.bincount(rej.labels, minlength=6).max() <= quota
     assert export_stylegan_zip(bfs, G, tmp_path/"faces.zip").stat().st_size > 0
+
+def test_ffhq_trust_and_code_folder_are_checked_before_the_first_notebook(tmp_path, capsys, ffhq_files, no_notebooks):
+    args = ["--experiment", "ffhq_race", "--profile", "smoke", "--run-dir", str(tmp_path/"run")]
+    assert main([*args, "--files", str(ffhq_files)]) == 1
+    err = capsys.readouterr().err
+    assert "--trust-pickles" in err and len(err.strip().splitlines()) == 1, err
+    files = tmp_path/"files"; shutil.copytree(ffhq_files, files)
+    code = files/"weights"/"stylegan2-ada-pytorch"
+    for d in ("dnnlib", "torch_utils"): shutil.rmtree(code/d); (code/d).mkdir()   # empty folders are no checkout
+    assert main([*args, "--files", str(files), "--trust-pickles"]) == 1
+    err = capsys.readouterr().err
+    assert "stylegan2-ada-pytorch/dnnlib/__init__.py" in err and "stylegan2-ada-pytorch/torch_utils/__init__.py" in err
+    assert not (tmp_path/"run").exists()

@@ -62,3 +62,60 @@ def test_partial_run_keeps_other_entries_of_the_manifest(tmp_path):
     assert man["total_wall_s"] == 15.0
     man = json.loads(write_manifest(tmp_path, "quick", 1, [rec("02_b.ipynb", 5.0)]).read_text())
     assert [r["notebook"] for r in man["notebooks"]] == ["02_b.ipynb"]   # another seed: another run
+
+def _tiny_notebook(path: Path, code: str) -> Path:
+    "A section notebook whose parameters cell takes what the runner injects, then runs `code`."
+    params = 'profile = "smoke"\nseed = 0\nrun_dir = ""\nfig_dir = ""'
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(params, metadata={"tags": ["parameters"]}),
+                                         nbformat.v4.new_code_cell(code)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "python3", "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True); nbformat.write(nb, path)
+    return path
+
+@pytest.mark.parametrize("args, msg", [
+    (["--seed", "-1"], "seed must be a non-negative integer"),
+    (["--files", "."], "--files"),
+    (["--experiment", "ffhq_race", "--only", "03_bias_loss"], "03_bias_loss"),
+])
+def test_bad_arguments_stop_before_the_first_notebook(tmp_path, capsys, no_notebooks, args, msg):
+    assert main(["--profile", "smoke", "--run-dir", str(tmp_path/"run"), *args]) == 1
+    err = capsys.readouterr().err
+    assert msg in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path/"run").exists()
+
+def test_dead_kernel_is_one_line(tmp_path):
+    from fairgan_nb.reproduce import NotebookFailed, run_notebook
+    nb = _tiny_notebook(tmp_path/"nbs"/"01_dead.ipynb", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    params = dict(profile="smoke", seed=0, run_dir=str(tmp_path), fig_dir=str(tmp_path/"fig"))
+    with pytest.raises(NotebookFailed) as e: run_notebook(nb, tmp_path/"out", params)
+    msg = str(e.value)
+    assert len(msg.splitlines()) == 1 and "01_dead.ipynb" in msg and "kernel died" in msg
+    assert str(tmp_path/"out"/"01_dead.ipynb") in msg
+
+def test_ctrl_c_is_one_line(root, tmp_path):
+    import os, signal, time
+    _tiny_notebook(tmp_path/"nbs"/"01_sleep.ipynb", "import time\nopen('started', 'w').close()\ntime.sleep(120)")
+    p = subprocess.Popen([BIN/"fairgan-reproduce", "--profile", "smoke", "--nbs", str(tmp_path/"nbs"), "--run-dir", str(tmp_path/"run")],
+                         cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    t0 = time.time()
+    while not (tmp_path/"nbs"/"started").exists() and time.time() - t0 < 60: time.sleep(0.2)
+    os.killpg(p.pid, signal.SIGINT)                                        # what Ctrl-C in a terminal does
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130 and len(err.strip().splitlines()) == 1, err
+    assert "interrupted in 01_sleep.ipynb" in err and str(tmp_path/"run"/"notebooks"/"01_sleep.ipynb") in err
+
+def test_corrupt_done_record_reruns_the_notebook(tmp_path):
+    from fairgan_nb.reproduce import run_notebook
+    nb = _tiny_notebook(tmp_path/"nbs"/"01_ok.ipynb", "x = 1")
+    params = dict(profile="smoke", seed=0, run_dir=str(tmp_path), fig_dir=str(tmp_path/"fig"))
+    assert not run_notebook(nb, tmp_path/"out", params)["skipped"]
+    assert run_notebook(nb, tmp_path/"out", params)["skipped"]
+    (tmp_path/"out"/"01_ok.done.json").write_text('{"notebook": "01_ok.ipy')
+    assert not run_notebook(nb, tmp_path/"out", params)["skipped"]
+
+def test_rerun_with_nothing_to_do_keeps_the_timings(tmp_path):
+    from fairgan_nb.reproduce import write_manifest
+    rec = lambda nb, s, skipped: dict(notebook=nb, wall_s=s, skipped=skipped, outputs=[])
+    write_manifest(tmp_path, "quick", 0, [rec("01_a.ipynb", 10.0, False), rec("02_b.ipynb", 20.0, False)])
+    man = json.loads(write_manifest(tmp_path, "quick", 0, [rec("01_a.ipynb", 10.0, True), rec("02_b.ipynb", 20.0, True)]).read_text())
+    assert man["total_wall_s"] == 30.0 and [r["wall_s"] for r in man["notebooks"]] == [10.0, 20.0]
