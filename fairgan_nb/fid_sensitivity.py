@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_fid_sensitivity.ipynb #57c98ee7
 from __future__ import annotations
-import hashlib, json
+import hashlib, json, re
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -14,13 +14,15 @@ from tqdm.auto import tqdm
 from .core import cached, save_figure, save_table, default_fig_dir, show_grid
 from .baseline import Experiment, setup_experiment, get_classifiers, get_baseline_gan, fixed_latents
 from .models import generate, predict_proba, fingerprint, load_model
+from .rebalance import MODEL_SPECS, chosen_generator
 from .evaluation import (ClassifierFeatures, compute_features, fid_from_features, kid_from_features,
                                    reweighted_fid, per_class_fid, prdc, no_reference_quality)
 
 # %% auto #0
 __all__ = ['FID_STUDY', 'study_key', 'longtail_shares', 'counts_for_total', 'max_reference_size', 'draw_indices', 'real_features',
-           'rejection_balanced', 'other_gans', 'study_generators', 'class_pair_distances', 'reweighted_with_predicted',
-           'imbalance_sweep', 'sweep_summary', 'imbalance_effect', 'preference', 'embed_tsne']
+           'rejection_balanced', 'describe_gan', 'other_gans', 'study_generators', 'class_pair_distances',
+           'reweighted_with_predicted', 'imbalance_sweep', 'sweep_summary', 'imbalance_effect', 'preference',
+           'embed_tsne']
 
 # %% ../nbs/05_fid_sensitivity.ipynb #02d2a334
 FID_STUDY = {
@@ -83,11 +85,24 @@ def rejection_balanced(G, clf, n_per_class: int, n_classes: int, seed: int = 0, 
             if c < n_classes and len(kept[c]) < n_per_class: kept[c].append(img)
     return torch.stack([img for k in kept for img in k]), draws, [len(k) for k in kept]
 
-def other_gans(exp: Experiment, exclude=("baseline",)) -> dict:
-    "Finished GANs of this experiment in the run folder besides `exclude` (by name)."
-    pre = f"gan-{exp.tag}-"
-    return {p.parent.name[len(pre):]: load_model(p, "generator") for p in sorted(exp.run.models.glob(f"{pre}*/G_ema.pt"))
-            if p.parent.name[len(pre):] not in exclude}
+def describe_gan(name: str) -> str:
+    "What the GAN saved as `name` in a run folder is, in words: section 4's label, or section 3's fine-tune and its term."
+    if name in MODEL_SPECS: return MODEL_SPECS[name].label
+    m = re.fullmatch(r"03ft(\d+)-[0-9a-f]+-(\w+)", name)
+    if m: return f"baseline fine-tuned {m[1]} steps" + ("" if m[2] == "none" else f" with the {m[2]} term")
+    return name
+
+def other_gans(exp: Experiment, n_select: int, # samples section 4 chooses its checkpoints on
+               exclude=("baseline",)) -> dict:
+    "Finished GANs of this experiment's run folder besides `exclude`, named by `describe_gan`, each at the checkpoint section 4 scores; exact duplicates once."
+    pre, out, seen = f"gan-{exp.tag}-", {}, set()
+    for p in sorted(exp.run.models.glob(f"{pre}*/G_ema.pt")):
+        name = p.parent.name[len(pre):]
+        if name in exclude: continue
+        G = chosen_generator(exp, name, n_select)[0] if name in MODEL_SPECS else load_model(p, "generator")
+        if (fp := fingerprint(G)) in seen: continue  # e.g. a term without a gradient leaves the weights as without it
+        seen.add(fp); out[describe_gan(name)] = G
+    return out
 
 # %% ../nbs/05_fid_sensitivity.ipynb #ee3ea87f
 def study_generators(generators: dict, # name -> a generator (z_dim, sample) or images (N,C,H,W) in [-1,1]

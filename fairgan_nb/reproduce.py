@@ -183,7 +183,9 @@ def reproduce(profile: str = "quick", seed: int = 0, run_dir: str | Path | None 
             rec = run_notebook(nb, run/"notebooks", params, force=force)
             if verbose: print(f"[{profile}] {nb.name} {'up to date' if rec['skipped'] else 'done in %.1f s' % rec['wall_s']}", flush=True)
             records.append(rec)
-    return write_manifest(fig, profile, seed, records)
+    man = write_manifest(fig, profile, seed, records)
+    if root is not None and fig == (root/"figures").resolve(): write_readme(root)  # the README's results at a glance follow figures/
+    return man
 
 def main(argv: list[str] | None = None) -> int:
     "Entry point of `fairgan-reproduce`."
