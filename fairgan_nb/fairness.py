@@ -5,6 +5,8 @@
 # %% ../nbs/01_imbalance.ipynb #d2fdbc77
 from __future__ import annotations
 import math
+import warnings
+from statistics import NormalDist
 from pathlib import Path
 import numpy as np
 import torch
@@ -15,13 +17,15 @@ from .train import evaluate_classifier
 from .baseline import Experiment, fixed_latents
 
 # %% auto #0
-__all__ = ['EVAL_LATENT_OFFSET', 'NOISE_SIMS', 'class_counts', 'as_shares', 'fairness_discrepancy', 'fairness_skipping_missing',
+__all__ = ['MAX_CONFUSION_COND', 'EVAL_LATENT_OFFSET', 'NOISE_SIMS', 'class_counts', 'as_shares', 'shares_from_counts',
+           'fairness_discrepancy', 'fairness_from_counts', 'fairness_from_labels', 'fairness_skipping_missing',
            'split_fairness', 'soft_shares', 'soft_fairness', 'l1_to_uniform', 'kl_to_uniform', 'normalised_entropy',
-           'bootstrap_counts', 'percentile_interval', 'bootstrap_shares', 'bootstrap_fairness', 'project_simplex',
-           'row_normalise', 'solve_simplex_lstsq', 'correct_shares', 'bootstrap_correction_draws',
-           'bootstrap_corrected_shares', 'expected_sq_fairness_uniform', 'uniform_fairness_quantile', 'noise_floor',
-           'debiased_fairness_sq', 'label_generator', 'heldout_confusion', 'sample_probs', 'fairness_metrics',
-           'fairness_report']
+           'bootstrap_counts', 'percentile_interval', 'bootstrap_shares', 'fairness_sq', 'fairness_interval',
+           'bootstrap_fairness_counts', 'bootstrap_fairness', 'fairness_coverage', 'long_tailed_shares',
+           'project_simplex', 'row_normalise', 'check_confusion', 'solve_simplex_lstsq', 'correct_shares',
+           'bootstrap_correction_draws', 'bootstrap_corrected_shares', 'expected_sq_fairness_uniform',
+           'uniform_fairness_quantile', 'noise_floor', 'debiased_fairness_sq', 'label_generator', 'heldout_confusion',
+           'heldout_counts', 'sample_probs', 'corrected_fairness', 'fairness_metrics', 'fairness_report']
 
 # %% ../nbs/01_imbalance.ipynb #17fece94
 def _as_tensor(x) -> Tensor:
@@ -41,30 +45,63 @@ def class_counts(labels: Tensor, # (N,) integer class labels in [0, n_classes)
     return torch.bincount(labels.long(), minlength=n_classes)
 
 # %% ../nbs/01_imbalance.ipynb #cdf32812
-def as_shares(shares_or_counts, # (K,) class counts (integers) or shares summing to 1
-              n_classes: int | None = None, # K, checked against the length when given
-              atol: float = 1e-6 # tolerance on the sum of shares
-             ) -> Tensor: # (K,) float64 shares summing to 1
-    "Validated class shares from counts or shares."
-    v = _as_tensor(shares_or_counts)
-    is_counts = not (v.is_floating_point() or v.is_complex())
-    v = v.double()
-    if v.ndim != 1 or len(v) == 0: raise ValueError(f"expected a non-empty 1-D vector of class counts or shares, got shape {tuple(v.shape)}")
-    if n_classes is not None and len(v) != n_classes: raise ValueError(f"K mismatch: {len(v)} classes given, n_classes={n_classes}")
-    if not torch.isfinite(v).all(): raise ValueError("shares must be finite")
-    if (v < 0).any(): raise ValueError(f"counts and shares must be non-negative, got {v.min().item():g}")
-    s = v.sum().item()
-    if s == 0: raise ValueError("empty: the counts sum to 0")
-    if not is_counts and abs(s - 1) > atol and not torch.equal(v, v.round()):
-        raise ValueError(f"shares must sum to 1, got sum {s:.6g} (pass integer counts to normalise)")
-    return v if abs(s - 1) <= atol else v / s  # shares pass unchanged, so uniform shares give exactly F = 0
+def _is_integer(x) -> bool:
+    "Whether `x` holds integers (or booleans): counts or labels, never shares."
+    v = _as_tensor(x)
+    return not (v.is_floating_point() or v.is_complex())
 
-def fairness_discrepancy(shares_or_counts, # (K,) class counts or shares
+def _class_vector(x, # (K,) class counts or shares
+                  n_classes: int | None, # K, checked against the length when given
+                  what: str # "counts" or "shares", for the messages
+                 ) -> Tensor: # (K,) float64
+    "`x` as a non-empty 1-D float64 vector of finite, non-negative entries."
+    v = _as_tensor(x).double()
+    if v.ndim != 1 or len(v) == 0: raise ValueError(f"expected a non-empty 1-D vector of class {what}, got shape {tuple(v.shape)}")
+    if n_classes is not None and len(v) != n_classes: raise ValueError(f"K mismatch: {len(v)} classes given, n_classes={n_classes}")
+    if not torch.isfinite(v).all(): raise ValueError(f"{what} must be finite")
+    if (v < 0).any(): raise ValueError(f"{what} must be non-negative, got {v.min().item():g}")
+    return v
+
+# %% ../nbs/01_imbalance.ipynb #ed447220
+def as_shares(shares, # (K,) class shares: floats summing to 1
+              n_classes: int | None = None, # K, checked against the length when given
+              atol: float = 1e-6 # tolerance on the sum
+             ) -> Tensor: # (K,) float64 shares, passed unchanged (so uniform shares give exactly F = 0)
+    "Validated class shares; integer input is refused, since it could be counts or labels."
+    if _is_integer(shares): raise TypeError("integer input could be counts or labels: use shares_from_counts(counts) or class_counts(labels, n_classes)")
+    v = _class_vector(shares, n_classes, "shares")
+    if abs(v.sum().item() - 1) > atol: raise ValueError(f"shares must sum to 1, got sum {v.sum().item():.6g} (counts go through shares_from_counts)")
+    return v
+
+def shares_from_counts(counts, # (K,) class counts: non-negative whole numbers
+                       n_classes: int | None = None # K, checked against the length when given
+                      ) -> Tensor: # (K,) float64 shares summing to 1
+    "Class shares from class counts."
+    v = _class_vector(counts, n_classes, "counts")
+    if not torch.equal(v, v.round()): raise ValueError("counts must be whole numbers (shares go through as_shares)")
+    if v.sum() == 0: raise ValueError("empty: the counts sum to 0")
+    return v / v.sum()
+
+# %% ../nbs/01_imbalance.ipynb #aad44b6c
+def fairness_discrepancy(shares, # (K,) class shares summing to 1
                          n_classes: int | None = None # K, checked against the length when given
                         ) -> float: # F in [0, sqrt(1 - 1/K)]
-    "The paper's fairness metric `F = sqrt(sum_r (1/K - p_r)^2)`; a missing class counts as share 0."
-    p = as_shares(shares_or_counts, n_classes)
+    "The paper's fairness metric `F = sqrt(sum_r (1/K - p_r)^2)` of class shares; a missing class counts as share 0."
+    if _is_integer(shares): raise TypeError("fairness_discrepancy takes shares; integers could be counts or labels: use fairness_from_counts(counts) or fairness_from_labels(labels, n_classes)")
+    p = as_shares(shares, n_classes)
     return (1 / len(p) - p).pow(2).sum().sqrt().item()
+
+def fairness_from_counts(counts, # (K,) class counts
+                         n_classes: int | None = None # K, checked against the length when given
+                        ) -> float: # F
+    "`F` of class counts."
+    return fairness_discrepancy(shares_from_counts(counts, n_classes))
+
+def fairness_from_labels(labels: Tensor, # (N,) integer class labels in [0, n_classes)
+                         n_classes: int # K
+                        ) -> float: # F
+    "`F` of a vector of class labels."
+    return fairness_from_counts(class_counts(labels, n_classes))
 
 # %% ../nbs/01_imbalance.ipynb #f1be5e5e
 def fairness_skipping_missing(labels: Tensor, # (N,) integer class labels
@@ -83,7 +120,7 @@ def split_fairness(labels: Tensor, # (N,) integer class labels, in sampling orde
     labels = _as_tensor(labels)
     if n_splits < 1 or len(labels) < n_splits: raise ValueError(f"cannot cut {len(labels)} labels into {n_splits} splits")
     m = len(labels) // n_splits
-    f = torch.tensor([fairness_discrepancy(class_counts(b, n_classes)) for b in labels[:m * n_splits].view(n_splits, m)],
+    f = torch.tensor([fairness_from_labels(b, n_classes) for b in labels[:m * n_splits].view(n_splits, m)],
                      dtype=torch.float64)
     return f.mean().item(), f.std(correction=0).item()
 
@@ -103,29 +140,30 @@ def soft_fairness(probs: Tensor # (N, K) class probabilities
     p = soft_shares(probs)
     return fairness_discrepancy(p / p.sum())
 
-def l1_to_uniform(shares_or_counts) -> float:
+def l1_to_uniform(shares) -> float:
     "`sum_r |p_r - 1/K|`, in [0, 2(1 - 1/K)]."
-    p = as_shares(shares_or_counts)
+    p = as_shares(shares)
     return (p - 1 / len(p)).abs().sum().item()
 
-def kl_to_uniform(shares_or_counts) -> float:
+def kl_to_uniform(shares) -> float:
     "`KL(p || uniform)` in nats, in [0, log K]."
-    p = as_shares(shares_or_counts)
+    p = as_shares(shares)
     return torch.special.xlogy(p, p * len(p)).sum().item()
 
-def normalised_entropy(shares_or_counts) -> float:
+def normalised_entropy(shares) -> float:
     "`H(p) / log K`, 1 for uniform and 0 for a single class."
-    p = as_shares(shares_or_counts)
+    p = as_shares(shares)
     if len(p) == 1: return 1.0
     return (-torch.special.xlogy(p, p).sum() / math.log(len(p))).item() + 0.0  # + 0.0 turns -0.0 into 0.0
 
 # %% ../nbs/01_imbalance.ipynb #f95d5121
-def bootstrap_counts(counts: Tensor, # (K,) observed counts
-                     n_boot: int, seed: int = 0) -> Tensor: # (n_boot, K) resampled counts
-    "Counts of `n_boot` resamples (with replacement) of the labels behind `counts`."
+def bootstrap_counts(counts: Tensor, # (..., K) observed counts, one vector per sample
+                     n_boot: int, seed: int = 0) -> Tensor: # (n_boot, ..., K) resampled counts
+    "Counts of `n_boot` resamples (with replacement) of the labels behind each vector of `counts`."
     c = _as_tensor(counts)
-    p = as_shares(c).numpy()
-    return torch.from_numpy(np.random.default_rng(seed).multinomial(int(c.sum()), p, size=n_boot))
+    p = torch.stack([shares_from_counts(v) for v in c.reshape(-1, c.shape[-1])]).view(c.shape)
+    rng = np.random.default_rng(seed)
+    return torch.from_numpy(rng.multinomial(c.sum(-1).long().numpy(), p.numpy(), size=(n_boot, *c.shape[:-1])))
 
 def percentile_interval(draws: Tensor, # (B, ...) bootstrap draws
                         level: float = 0.95) -> tuple[Tensor, Tensor]:
@@ -141,15 +179,59 @@ def bootstrap_shares(labels: Tensor, # (N,) integer class labels
     "Class shares of `labels` with bootstrap percentile intervals."
     c = class_counts(labels, n_classes)
     lo, hi = percentile_interval(bootstrap_counts(c, n_boot, seed) / c.sum(), level)
-    return as_shares(c), lo, hi
+    return shares_from_counts(c), lo, hi
 
-def bootstrap_fairness(labels: Tensor, n_classes: int, n_boot: int = 1000, seed: int = 0, level: float = 0.95
+# %% ../nbs/01_imbalance.ipynb #4053d388
+def fairness_sq(shares: Tensor # (..., K) share vectors, each summing to 1
+               ) -> Tensor: # (...) F^2 of each
+    "`F^2` of a batch of share vectors."
+    return (shares - 1 / shares.shape[-1]).pow(2).sum(-1)
+
+def fairness_interval(f2: Tensor, # (...) F^2 of the estimate
+                      f2_draws: Tensor, # (B, ...) F^2 of B bootstrap draws
+                      level: float = 0.95) -> tuple[Tensor, Tensor]: # lower and upper bounds on F, each (...)
+    "Bias-corrected normal bootstrap interval on `F^2`, clipped at 0 and square-rooted into an interval on `F`."
+    z = NormalDist().inv_cdf((1 + level) / 2)
+    centre = (2 * f2 - f2_draws.mean(0)).clamp_min(0)  # F^2 less its bootstrap estimate of bias; F^2 cannot be < 0
+    half = z * f2_draws.std(0)
+    return (centre - half).clamp_min(0).sqrt(), (centre + half).sqrt()
+
+def bootstrap_fairness_counts(counts: Tensor, # (..., K) class counts, one vector per sample
+                              n_boot: int = 1000, seed: int = 0, level: float = 0.95
+                             ) -> tuple[Tensor, Tensor, Tensor]: # F, lower and upper bound, each (...)
+    "`F` of each vector of counts with its bias-corrected bootstrap interval."
+    c = _as_tensor(counts).double(); b = bootstrap_counts(c, n_boot, seed).double()
+    f2 = fairness_sq(c / c.sum(-1, keepdim=True))
+    lo, hi = fairness_interval(f2, fairness_sq(b / b.sum(-1, keepdim=True)), level)
+    return f2.sqrt(), lo, hi
+
+def bootstrap_fairness(labels: Tensor, # (N,) integer class labels
+                       n_classes: int, n_boot: int = 1000, seed: int = 0, level: float = 0.95
                       ) -> tuple[float, float, float]: # F, lower and upper bound
-    "`F` of `labels` with a bootstrap percentile interval."
-    c = class_counts(labels, n_classes)
-    f = torch.tensor([fairness_discrepancy(b) for b in bootstrap_counts(c, n_boot, seed)], dtype=torch.float64)
-    lo, hi = percentile_interval(f, level)
-    return fairness_discrepancy(c), lo.item(), hi.item()
+    "`F` of `labels` with its bias-corrected bootstrap interval."
+    f, lo, hi = bootstrap_fairness_counts(class_counts(labels, n_classes), n_boot, seed, level)
+    return f.item(), lo.item(), hi.item()
+
+# %% ../nbs/01_imbalance.ipynb #5151ace9
+def fairness_coverage(shares: Tensor, # (K,) true shares, or (n_rep, K): one source per replicate
+                      n: int, # labels per replicate
+                      n_rep: int = 1000, n_boot: int = 1000, seed: int = 0, level: float = 0.95
+                     ) -> dict: # per interval, the share of replicates that contain the true F and the mean width
+    "Simulated coverage of `bootstrap_fairness_counts`, beside the percentile interval of `F` on the same draws."
+    P = _as_tensor(shares).double().expand(n_rep, -1)
+    truth = fairness_sq(P).sqrt()
+    c = torch.from_numpy(np.random.default_rng(seed).multinomial(n, P.numpy()))
+    _, lo, hi = bootstrap_fairness_counts(c, n_boot, seed + 1, level)
+    plo, phi = percentile_interval(fairness_sq(bootstrap_counts(c, n_boot, seed + 1) / n).sqrt(), level)
+    covers = lambda lo, hi: ((lo <= truth) & (truth <= hi)).double().mean().item()
+    return dict(percentile=covers(plo, phi), bias_corrected=covers(lo, hi),
+                width_percentile=(phi - plo).mean().item(), width_bias_corrected=(hi - lo).mean().item())
+
+def long_tailed_shares(rho: float, # ratio of the commonest to the rarest share
+                       n_classes: int = 10) -> Tensor: # (K,) shares proportional to rho^(-r/(K-1))
+    "Shares falling geometrically from the first class to the last."
+    w = torch.tensor(rho, dtype=torch.float64) ** (-torch.arange(n_classes) / (n_classes - 1))
+    return w / w.sum()
 
 # %% ../nbs/01_imbalance.ipynb #32abd6ce
 def project_simplex(v: Tensor # (..., K) points
@@ -166,10 +248,36 @@ def row_normalise(confusion: Tensor, # (..., K, K) counts or probabilities, rows
     "Rows of a confusion matrix scaled to sum to 1."
     c = _as_tensor(confusion).double()
     if c.ndim < 2 or c.shape[-1] != c.shape[-2]: raise ValueError(f"confusion must be square (K, K), got shape {tuple(c.shape)}")
+    if not torch.isfinite(c).all(): raise ValueError("the confusion matrix has non-finite entries (NaN or inf)")
     if (c < 0).any(): raise ValueError("confusion entries must be non-negative")
     rows = c.sum(-1, keepdim=True)
     if (rows == 0).any(): raise ValueError("every true class needs at least one held-out sample (a confusion row sums to 0)")
     return c / rows
+
+# %% ../nbs/01_imbalance.ipynb #eab7c8cb
+MAX_CONFUSION_COND = 100.0  # above this the correction can amplify the noise in the shares a hundredfold
+
+def _check_orientation(counts: Tensor, # (K, K) confusion counts
+                       true_counts: Tensor # (K,) held-out samples per true class
+                      ):
+    "Refuse confusion counts whose rows do not sum to the held-out class counts; name a transposition when the columns do."
+    rows, cols, t = counts.sum(1), counts.sum(0), _as_tensor(true_counts).double()
+    if torch.equal(rows, t): return
+    if torch.equal(cols, t): raise ValueError("the confusion matrix looks transposed: its column sums match the held-out class counts, but rows must be the true class")
+    raise ValueError(f"confusion rows must sum to the held-out class counts {t.tolist()}, got {rows.tolist()}")
+
+def check_confusion(confusion: Tensor, # (K, K) evaluator confusion on held-out data, rows true; counts or P(pred|true)
+                    true_counts: Tensor | None = None, # (K,) held-out samples per true class; the rows of counts must sum to it
+                    max_cond: float = MAX_CONFUSION_COND # warn above this condition number
+                   ) -> Tensor: # (K, K) P(predicted | true)
+    "The row-normalised confusion matrix, its orientation checked where it can be told; warns when ill-conditioned."
+    C = row_normalise(confusion)
+    if C.ndim != 2: raise ValueError(f"expected one (K, K) confusion matrix, got shape {tuple(C.shape)}")
+    if true_counts is not None: _check_orientation(_as_tensor(confusion).double(), true_counts)
+    cond = torch.linalg.cond(C).item()
+    if not cond <= max_cond:
+        warnings.warn(f"ill-conditioned confusion matrix (condition number {cond:.3g} > {max_cond:g}): the corrected shares are poorly determined", stacklevel=3)
+    return C
 
 # %% ../nbs/01_imbalance.ipynb #595926ff
 def solve_simplex_lstsq(p: Tensor, # (B, K) observed shares
@@ -189,42 +297,44 @@ def solve_simplex_lstsq(p: Tensor, # (B, K) observed shares
         if gap < tol: break
     return q
 
-def correct_shares(observed_shares, # (K,) shares (or counts) the evaluator reports on generated samples
-                   confusion: Tensor # (K, K) evaluator confusion on held-out real data, rows true; counts or P(pred|true)
+def correct_shares(observed_shares, # (K,) shares the evaluator reports on generated samples
+                   confusion: Tensor, # (K, K) evaluator confusion on held-out real data, rows true; counts or P(pred|true)
+                   true_counts: Tensor | None = None # (K,) held-out samples per true class, to check the orientation
                   ) -> Tensor: # (K,) estimated true shares, on the simplex
     "K-class CLEAM: the true shares `q` that best explain the observed `p = C^T q`."
-    C = row_normalise(confusion)
+    C = check_confusion(confusion, true_counts)
     p = as_shares(observed_shares)
-    if C.ndim != 2 or C.shape[-1] != len(p): raise ValueError(f"K mismatch: {len(p)} shares, confusion of shape {tuple(C.shape)}")
+    if C.shape[-1] != len(p): raise ValueError(f"K mismatch: {len(p)} shares, confusion of shape {tuple(C.shape)}")
     return solve_simplex_lstsq(p[None], C[None])[0]
 
 # %% ../nbs/01_imbalance.ipynb #b77c6ecb
 def bootstrap_correction_draws(counts: Tensor, # (K,) observed counts on generated samples
                                confusion_counts: Tensor, # (K, K) held-out confusion counts, rows true
-                               n_boot: int = 1000, seed: int = 0) -> tuple[Tensor, Tensor]: # raw and corrected shares, (n_boot, K) each
-    "Paired bootstrap draws of observed and corrected shares, resampling labels and held-out confusion."
-    cc = _as_tensor(confusion_counts)
-    if cc.is_floating_point() and not torch.equal(cc, cc.round()): raise ValueError("confusion_counts must be counts, not rates")
-    C = row_normalise(cc); K = len(C)
-    c = _as_tensor(counts)
-    if len(c) != K: raise ValueError(f"K mismatch: {len(c)} counts, confusion of shape {tuple(C.shape)}")
-    rng = np.random.default_rng(seed)
-    raw = torch.from_numpy(rng.multinomial(int(c.sum()), as_shares(c).numpy(), size=n_boot)).double()
-    raw = raw / raw.sum(1, keepdim=True)
-    rows = [rng.multinomial(int(n), C[r].numpy(), size=n_boot) for r, n in enumerate(cc.sum(1).tolist())]
-    Cb = row_normalise(torch.from_numpy(np.stack(rows, 1)))
-    return raw, solve_simplex_lstsq(raw, Cb)
+                               n_boot: int = 1000, seed: int = 0,
+                               true_counts: Tensor | None = None, # (K,) held-out samples per true class, to check the orientation
+                               prior: float = 0.5 # Dirichlet pseudo-count per confusion cell (Jeffreys)
+                              ) -> tuple[Tensor, Tensor]: # raw and corrected shares, (n_boot, K) each
+    "Paired draws of observed and corrected shares: labels resampled, confusion rows drawn from their Dirichlet posterior."
+    C = check_confusion(confusion_counts, true_counts)
+    cc = _as_tensor(confusion_counts).double()
+    if not torch.equal(cc, cc.round()): raise ValueError("confusion_counts must be counts, not rates")
+    if prior <= 0: raise ValueError(f"prior must be positive, got {prior}")
+    p, rng = shares_from_counts(counts, len(C)), np.random.default_rng(seed)
+    raw = torch.from_numpy(rng.multinomial(int(_as_tensor(counts).sum()), p.numpy(), size=n_boot)).double()
+    g = torch.from_numpy(rng.standard_gamma((cc + prior).numpy(), size=(n_boot, *cc.shape)))
+    return raw / raw.sum(1, keepdim=True), solve_simplex_lstsq(raw / raw.sum(1, keepdim=True), g / g.sum(-1, keepdim=True))
 
 def bootstrap_corrected_shares(labels: Tensor, # (N,) evaluator labels of generated samples
                                n_classes: int,
                                confusion_counts: Tensor, # (K, K) held-out confusion counts, rows true
-                               n_boot: int = 1000, seed: int = 0, level: float = 0.95
+                               n_boot: int = 1000, seed: int = 0, level: float = 0.95,
+                               true_counts: Tensor | None = None # (K,) held-out samples per true class, to check the orientation
                               ) -> tuple[Tensor, Tensor, Tensor]: # corrected shares, lower and upper bounds
     "Corrected class shares with bootstrap intervals over both the labels and the confusion matrix."
     c = class_counts(labels, n_classes)
-    _, corr = bootstrap_correction_draws(c, confusion_counts, n_boot, seed)
+    _, corr = bootstrap_correction_draws(c, confusion_counts, n_boot, seed, true_counts)
     lo, hi = percentile_interval(corr, level)
-    return correct_shares(c, confusion_counts), lo, hi
+    return correct_shares(shares_from_counts(c), confusion_counts, true_counts), lo, hi
 
 # %% ../nbs/01_imbalance.ipynb #5c133a98
 def expected_sq_fairness_uniform(n_classes: int, n: int) -> float:
@@ -254,9 +364,7 @@ def noise_floor(n_classes: int, sizes: list[int], # sample sizes n
 def debiased_fairness_sq(counts: Tensor # (K,) class counts of n samples
                         ) -> float: # unbiased estimate of F^2 (may be < 0)
     "`F^2` minus its finite-sample bias: `F_hat^2 - (1 - sum p_hat^2) / (n - 1)`."
-    c = _as_tensor(counts)
-    if c.is_floating_point() and not torch.equal(c, c.round()): raise ValueError("debiased_fairness_sq needs counts, not shares")
-    n, p = int(c.sum()), as_shares(c)
+    p, n = shares_from_counts(counts), int(_as_tensor(counts).sum())
     if n < 2: raise ValueError(f"need at least 2 samples, got {n}")
     return fairness_discrepancy(p) ** 2 - (1 - p.pow(2).sum().item()) / (n - 1)
 
@@ -275,6 +383,11 @@ def heldout_confusion(exp: Experiment, evaluator) -> Tensor: # (K, K) counts, ro
     keep = s.y_heldout < k
     return evaluate_classifier(evaluator, s.x_heldout[keep], s.y_heldout[keep], k)["confusion"]
 
+def heldout_counts(exp: Experiment) -> Tensor: # (K,) held-out real samples per class
+    "Held-out real samples per class: the row sums `heldout_confusion` must have."
+    s, k = exp.data.split, exp.n_classes
+    return class_counts(s.y_heldout[s.y_heldout < k], k)
+
 def sample_probs(G, evaluator, exp: Experiment, n_samples: int | None = None, # default: the profile's
                  offset: int = EVAL_LATENT_OFFSET, cache: bool = True) -> Tensor: # (N, K)
     "Evaluator probabilities of `n_samples` generated samples, cached per (generator, evaluator, n)."
@@ -285,36 +398,46 @@ def sample_probs(G, evaluator, exp: Experiment, n_samples: int | None = None, # 
     return cached(exp.run.cache/f"01_probs-{fingerprint(G)[:12]}-{fingerprint(evaluator)[:12]}-n{n}-o{offset}.pt", run, verbose=False)
 
 # %% ../nbs/01_imbalance.ipynb #03143baf
+def corrected_fairness(counts: Tensor, # (K,) evaluator counts on generated samples
+                       confusion_counts: Tensor, # (K, K) held-out confusion counts, rows true
+                       n_boot: int = 1000, seed: int = 0,
+                       true_counts: Tensor | None = None, # (K,) held-out samples per true class, to check the orientation
+                       level: float = 0.95) -> dict: # F_corr, F_corr_lo, F_corr_hi
+    "`F` of the corrected shares with the bias-corrected interval on `F^2`, over labels and held-out confusion."
+    q = correct_shares(shares_from_counts(counts), confusion_counts, true_counts)
+    _, corr = bootstrap_correction_draws(counts, confusion_counts, n_boot, seed, true_counts)
+    lo, hi = fairness_interval(fairness_sq(q), fairness_sq(corr), level)
+    return dict(F_corr=fairness_discrepancy(q), F_corr_lo=lo.item(), F_corr_hi=hi.item())
+
 def fairness_metrics(probs: Tensor, # (N, K) evaluator probabilities of generated samples, in sampling order
                      confusion_counts: Tensor | None = None, # (K, K) held-out confusion counts; None skips the correction
-                     n_splits: int = 10, n_boot: int = 1000, seed: int = 0) -> dict:
+                     n_splits: int = 10, n_boot: int = 1000, seed: int = 0,
+                     heldout_counts: Tensor | None = None # (K,) held-out samples per true class, to check the orientation
+                    ) -> dict:
     "Every fairness number of one generator, as one flat dict (a table row)."
     probs = _as_tensor(probs); n, K = probs.shape
-    labels = probs.argmax(1); c = class_counts(labels, K)
+    labels = probs.argmax(1); c = class_counts(labels, K); p = shares_from_counts(c)
     F_mean, F_std = split_fairness(labels, K, n_splits)
     F, F_lo, F_hi = bootstrap_fairness(labels, K, n_boot, seed)
-    p = as_shares(c)
     row = dict(n=n, n_splits=n_splits, F_mean=F_mean, F_std=F_std, F=F, F_lo=F_lo, F_hi=F_hi,
                F_skip=fairness_skipping_missing(labels, K), F2_debiased=debiased_fairness_sq(c),
-               F_soft=soft_fairness(probs), L1=l1_to_uniform(c), KL=kl_to_uniform(c), H_norm=normalised_entropy(c),
+               F_soft=soft_fairness(probs), L1=l1_to_uniform(p), KL=kl_to_uniform(p), H_norm=normalised_entropy(p),
                min_share=p.min().item(), max_share=p.max().item(), missing=int((c == 0).sum()),
                noise_split=math.sqrt(expected_sq_fairness_uniform(K, n // n_splits)),
                noise=math.sqrt(expected_sq_fairness_uniform(K, n)), noise_q95=uniform_fairness_quantile(K, n))
-    if confusion_counts is not None:
-        _, corr = bootstrap_correction_draws(c, confusion_counts, n_boot, seed)
-        lo, hi = percentile_interval(torch.tensor([fairness_discrepancy(q) for q in corr], dtype=torch.float64))
-        row.update(F_corr=fairness_discrepancy(correct_shares(c, confusion_counts)), F_corr_lo=lo.item(), F_corr_hi=hi.item())
+    if confusion_counts is not None: row.update(corrected_fairness(c, confusion_counts, n_boot, seed, heldout_counts))
     return row
 
 def fairness_report(G, evaluator, exp: Experiment, n_samples: int | None = None, # default: the profile's
                     model: str = "baseline", # name of the row
-                    confusion_counts: Tensor | None = None, # default: measured on the held-out split
+                    confusion_counts: Tensor | None = None, # default: measured on the held-out split; rows must sum to its class counts
                     correct: bool = True, cache: bool = True) -> dict:
     "Sample `G`, label with `evaluator` and return `fairness_metrics` as a row named `model`."
     probs = sample_probs(G, evaluator, exp, n_samples, cache=cache)
     if correct and confusion_counts is None: confusion_counts = heldout_confusion(exp, evaluator)
-    ev = exp.profile.eval
-    return dict(model=model, **fairness_metrics(probs, confusion_counts if correct else None, ev.n_splits, ev.n_boot, exp.seed))
+    ev, held = exp.profile.eval, heldout_counts(exp) if correct else None
+    return dict(model=model, **fairness_metrics(probs, confusion_counts if correct else None, ev.n_splits, ev.n_boot,
+                                                exp.seed, held))
 
 # %% ../nbs/01_imbalance.ipynb #e3cef82a
 NOISE_SIMS = {"smoke": 300, "quick": 4000, "paper": 20_000}  # simulated uniform draws per sample size

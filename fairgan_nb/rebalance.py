@@ -20,7 +20,7 @@ from .train import train_gan, read_log
 from .baseline import (Experiment, setup_experiment, gan_dir, get_classifiers, get_baseline_gan, fixed_latents)
 from .bias_loss import make_bias_loss, class_weights_from_shares, get_bias_spec
 from .exploration import get_balanced_set, search_set, search_cfg
-from .fairness import fairness_report, class_counts, as_shares, fairness_discrepancy
+from .fairness import fairness_report, class_counts, shares_from_counts, fairness_from_labels
 from .evaluation import metric_inputs, calc_metrics, find_inception_weights
 
 # %% auto #0
@@ -122,7 +122,7 @@ AUX_LATENT_OFFSET = 2  # `fixed_latents` offset of the checkpoint-choice samples
 def classifier_fairness(G, clf, exp: Experiment, n: int) -> float:
     "The fairness metric of `n` samples of `G` as the classifier `clf` labels them."
     y = predict_proba(clf, generate(G, fixed_latents(exp, n, G.z_dim, AUX_LATENT_OFFSET))).argmax(1)
-    return fairness_discrepancy(class_counts(y, exp.n_classes))
+    return fairness_from_labels(y, exp.n_classes)
 
 def snapshot_scores(exp: Experiment, name: str, clf, n: int) -> pd.DataFrame:
     "F on the labels of classifier `clf` for every snapshot of GAN `name` (cached)."
@@ -166,7 +166,7 @@ EXTREME_PLAN = ["baseline", "rebalanced", "rebalanced_bias"]  # rows of the six-
 def bias_weights(exp: Experiment, G, aux, n: int) -> Tensor:
     "Bias-loss weights from the auxiliary classifier's shares on `n` samples of the biased generator `G`."
     y = predict_proba(aux, generate(G, fixed_latents(exp, n, G.z_dim, AUX_LATENT_OFFSET))).argmax(1)
-    return class_weights_from_shares(as_shares(class_counts(y, exp.n_classes)).tolist())
+    return class_weights_from_shares(shares_from_counts(class_counts(y, exp.n_classes)).tolist())
 
 def prepare_jobs(exp: Experiment, names: list[str], n_select: int, n_snapshots: int | None = None) -> list[dict]:
     "Training jobs for the models `names` of `exp` (the baseline only if it is not trained yet)."

@@ -190,9 +190,24 @@ def random_affine(x: Tensor, g: torch.Generator, max_shift: float = 2.0, max_deg
     grid = F.affine_grid(theta.to(x), list(x.shape), align_corners=False)
     return F.grid_sample(x + 1, grid, align_corners=False) - 1
 
-def confusion_matrix(y_true: Tensor, y_pred: Tensor, n_classes: int) -> Tensor:
+def _check_labels(y: Tensor, # (N,) labels
+                  name: str, # what they are, for the messages
+                  n_classes: int # K
+                 ):
+    "Refuse anything but a 1-D integer tensor with values in `[0, n_classes)`."
+    if not torch.is_tensor(y) or y.ndim != 1 or y.is_floating_point() or y.is_complex():
+        raise TypeError(f"{name} must be a 1-D integer tensor, got {getattr(y, 'dtype', type(y).__name__)} of shape {tuple(getattr(y, 'shape', ()))}")
+    if len(y) and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"{name} must lie in [0, {n_classes}), got values in [{int(y.min())}, {int(y.max())}]")
+
+def confusion_matrix(y_true: Tensor, # (N,) true labels in [0, n_classes)
+                     y_pred: Tensor, # (N,) predicted labels in [0, n_classes)
+                     n_classes: int # K
+                    ) -> Tensor: # (K, K) counts
     "Counts `(K, K)`: row = true class, column = predicted class."
-    return torch.bincount(y_true * n_classes + y_pred, minlength=n_classes ** 2).view(n_classes, n_classes)
+    _check_labels(y_true, "y_true", n_classes); _check_labels(y_pred, "y_pred", n_classes)
+    if len(y_true) != len(y_pred): raise ValueError(f"y_true and y_pred differ in length: {len(y_true)} and {len(y_pred)}")
+    return torch.bincount(y_true.long() * n_classes + y_pred.long(), minlength=n_classes ** 2).view(n_classes, n_classes)
 
 @torch.inference_mode()
 def evaluate_classifier(model: nn.Module, x: Tensor, y: Tensor, n_classes: int | None = None, batch_size: int = 1000) -> dict:
