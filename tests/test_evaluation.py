@@ -173,8 +173,8 @@ def test_prdc_matches_the_reference_formulas(seed):
 
 def test_wrong_ranges_and_shapes_get_clear_errors():
     clf = EvalClassifier().eval()
-    x = torch.rand(8, 1, 28, 28) * 2 - 1
-    with pytest.raises(ValueError, match=r"fake images must lie in \[-1, 1\], got values in \[0\.0"):
+    x = torch.linspace(-1, 1, 8 * 28 * 28).view(8, 1, 28, 28)  # fixed values: the messages below quote the range
+    with pytest.raises(ValueError, match=r"fake images must lie in \[-1, 1\], got values in \[0, 255\]"):
         ev.fid_kid(x, (x + 1) * 127.5, evaluator=clf)
     with pytest.raises(ValueError, match="must be float in \\[-1, 1\\], got torch.uint8"):
         ev.fid_kid(x, ((x + 1) * 127.5).to(torch.uint8), evaluator=clf)
