@@ -13,8 +13,8 @@ from torch import Tensor
 
 # %% auto #0
 __all__ = ['MNIST_CLASSES', 'SHARE_PRESETS', 'CIFAR10_CLASSES', 'to_unit_range', 'load_mnist', 'Split', 'pool_heldout_split',
-           'longtail_counts', 'share_counts', 'subset_by_counts', 'class_shares', 'ImbalancedData', 'imbalance_counts',
-           'make_dataset', 'load_cifar10', 'write_cifar10', 'load_image_folder']
+           'longtail_counts', 'longtail_shares', 'share_counts', 'subset_by_counts', 'class_shares', 'ImbalancedData',
+           'imbalance_counts', 'make_dataset', 'load_cifar10', 'write_cifar10', 'load_image_folder']
 
 # %% ../nbs/00a_data.ipynb #463306ca
 MNIST_CLASSES = [str(i) for i in range(10)]
@@ -64,6 +64,13 @@ def longtail_counts(n_max: int, # size of the largest class
     if rho < 1: raise ValueError(f"rho must be >= 1, got {rho}")
     if n_classes < 2: raise ValueError(f"need at least 2 classes, got {n_classes}")
     return [int(n_max * rho ** (-i / (n_classes - 1))) for i in range(n_classes)]
+
+def longtail_shares(rho: float, # imbalance ratio of the commonest to the rarest share, >= 1
+                    n_classes: int = 10) -> Tensor: # (K,) float64 shares proportional to rho**(-i/(K-1))
+    "Class shares of the same long-tail schedule, summing to 1."
+    if rho < 1: raise ValueError(f"rho must be >= 1, got {rho}")
+    w = torch.tensor(float(rho), dtype=torch.float64) ** (-torch.arange(n_classes) / (n_classes - 1))
+    return w / w.sum()
 
 def share_counts(shares: list[float] | str, # class shares summing to 1, or a preset name
                  n_max: int # size of the largest class

@@ -21,11 +21,11 @@ __all__ = ['MAX_CONFUSION_COND', 'EVAL_LATENT_OFFSET', 'NOISE_SIMS', 'class_coun
            'fairness_discrepancy', 'fairness_from_counts', 'fairness_from_labels', 'fairness_skipping_missing',
            'split_fairness', 'soft_shares', 'soft_fairness', 'l1_to_uniform', 'kl_to_uniform', 'normalised_entropy',
            'bootstrap_counts', 'percentile_interval', 'bootstrap_shares', 'fairness_sq', 'fairness_interval',
-           'bootstrap_fairness_counts', 'bootstrap_fairness', 'fairness_coverage', 'long_tailed_shares',
-           'project_simplex', 'row_normalise', 'check_confusion', 'solve_simplex_lstsq', 'correct_shares',
-           'bootstrap_correction_draws', 'bootstrap_corrected_shares', 'expected_sq_fairness_uniform',
-           'uniform_fairness_quantile', 'noise_floor', 'debiased_fairness_sq', 'label_generator', 'heldout_confusion',
-           'heldout_counts', 'sample_probs', 'corrected_fairness', 'fairness_metrics', 'fairness_report']
+           'bootstrap_fairness_counts', 'bootstrap_fairness', 'fairness_coverage', 'project_simplex', 'row_normalise',
+           'check_confusion', 'solve_simplex_lstsq', 'correct_shares', 'bootstrap_correction_draws',
+           'bootstrap_corrected_shares', 'expected_sq_fairness_uniform', 'uniform_fairness_quantile', 'noise_floor',
+           'debiased_fairness_sq', 'label_generator', 'heldout_confusion', 'heldout_counts', 'sample_probs',
+           'corrected_fairness', 'fairness_metrics', 'fairness_report']
 
 # %% ../nbs/01_imbalance.ipynb #17fece94
 def _as_tensor(x) -> Tensor:
@@ -226,12 +226,6 @@ def fairness_coverage(shares: Tensor, # (K,) true shares, or (n_rep, K): one sou
     covers = lambda lo, hi: ((lo <= truth) & (truth <= hi)).double().mean().item()
     return dict(percentile=covers(plo, phi), bias_corrected=covers(lo, hi),
                 width_percentile=(phi - plo).mean().item(), width_bias_corrected=(hi - lo).mean().item())
-
-def long_tailed_shares(rho: float, # ratio of the commonest to the rarest share
-                       n_classes: int = 10) -> Tensor: # (K,) shares proportional to rho^(-r/(K-1))
-    "Shares falling geometrically from the first class to the last."
-    w = torch.tensor(rho, dtype=torch.float64) ** (-torch.arange(n_classes) / (n_classes - 1))
-    return w / w.sum()
 
 # %% ../nbs/01_imbalance.ipynb #32abd6ce
 def project_simplex(v: Tensor # (..., K) points

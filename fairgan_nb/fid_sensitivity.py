@@ -12,6 +12,7 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 from .core import cached, save_figure, save_table, default_fig_dir, show_grid
+from .data import longtail_shares
 from .baseline import Experiment, setup_experiment, get_classifiers, get_baseline_gan, fixed_latents
 from .models import generate, predict_proba, fingerprint, load_model
 from .rebalance import MODEL_SPECS, chosen_generator
@@ -19,7 +20,7 @@ from .evaluation import (ClassifierFeatures, compute_features, fid_from_features
                                    reweighted_fid, per_class_fid, prdc, no_reference_quality)
 
 # %% auto #0
-__all__ = ['FID_STUDY', 'study_key', 'longtail_shares', 'counts_for_total', 'max_reference_size', 'draw_indices', 'real_features',
+__all__ = ['FID_STUDY', 'study_key', 'counts_for_total', 'max_reference_size', 'draw_indices', 'real_features',
            'rejection_balanced', 'describe_gan', 'other_gans', 'study_generators', 'class_pair_distances',
            'reweighted_with_predicted', 'imbalance_sweep', 'sweep_summary', 'imbalance_effect', 'preference',
            'embed_tsne']
@@ -36,12 +37,6 @@ def study_key(*parts) -> str:
     return hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).hexdigest()[:10]
 
 # %% ../nbs/05_fid_sensitivity.ipynb #0774d71b
-def longtail_shares(rho: float, n_classes: int) -> Tensor:
-    "Class shares of the long-tail schedule with ratio `rho`: proportional to `rho**(-i/(K-1))`."
-    if rho < 1: raise ValueError(f"rho must be >= 1, got {rho}")
-    w = torch.tensor([rho ** (-i / (n_classes - 1)) for i in range(n_classes)], dtype=torch.float64)
-    return w / w.sum()
-
 def counts_for_total(shares: Tensor, total: int, min_count: int = 2) -> list[int]:
     "Class sizes summing to `total`, proportional to `shares` (largest remainder), each at least `min_count`."
     if total < min_count * len(shares): raise ValueError(f"total {total} cannot give {len(shares)} classes {min_count} items each")

@@ -1,21 +1,22 @@
 "Coverage of the interval on F, measured by simulation: a nominal 95% interval must contain the true F about 95% of the time."
 import pytest
 import torch
-from fairgan_nb.fairness import bootstrap_fairness, fairness_coverage, long_tailed_shares
+from fairgan_nb.fairness import bootstrap_fairness, fairness_coverage
+from fairgan_nb.data import longtail_shares
 
 FAIR = torch.full((10,), 0.1, dtype=torch.float64)
 
 # 800 replicates: the Monte Carlo standard error of a 95% coverage is 0.8%, so 0.925 is about 3 standard errors below
 # nominal. The percentile interval this replaced covers about 83% (long-tailed, n = 100) and 0% (exactly fair).
-@pytest.mark.parametrize("shares,n", [(long_tailed_shares(10), 100), (long_tailed_shares(10), 1000), (FAIR, 100)],
+@pytest.mark.parametrize("shares,n", [(longtail_shares(10), 100), (longtail_shares(10), 1000), (FAIR, 100)],
                          ids=["long-tailed-n100", "long-tailed-n1000", "fair-n100"])
 def test_fairness_interval_covers_the_true_f(shares, n):
     cov = fairness_coverage(shares, n, n_rep=800, n_boot=400, seed=0)
     assert cov["bias_corrected"] >= 0.925, cov
     assert cov["width_bias_corrected"] < 2 * cov["width_percentile"], cov  # covering by being uselessly wide is no answer
 
-def test_long_tailed_shares_by_hand():
-    p = long_tailed_shares(10)
+def test_longtail_shares_by_hand():
+    p = longtail_shares(10)
     assert p.sum().item() == pytest.approx(1) and p[0] / p[-1] == pytest.approx(10) and (p[:-1] > p[1:]).all()
 
 def test_fair_sample_interval_includes_zero():
