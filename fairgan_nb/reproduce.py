@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_reproduce.ipynb #56c2a684
 from __future__ import annotations
-import argparse, hashlib, json, os, sys, time
+import argparse, hashlib, json, logging, os, sys, time
 from contextlib import contextmanager
 from pathlib import Path
 import nbformat
@@ -49,6 +49,9 @@ def _execute(nb: Path, out_nb: Path, params: dict, log_output: bool = False):
     import papermill as pm
     from nbclient.exceptions import DeadKernelError
     klog, where = out_nb.with_suffix(".kernel.log"), f"(executed copy: {out_nb})"
+    pm_log = logging.getLogger("papermill")  # its own error lines would precede ours
+    level = pm_log.level
+    if not log_output: pm_log.setLevel(logging.CRITICAL)
     try:
         pm.execute_notebook(str(nb), str(out_nb), parameters=params, cwd=str(nb.parent), kernel_name="python3",
                             progress_bar=False, log_output=log_output, kernel_manager_class=_kernel_manager(klog))
@@ -60,6 +63,7 @@ def _execute(nb: Path, out_nb: Path, params: dict, log_output: bool = False):
         raise NotebookFailed(f"{nb.name}: its kernel died, as when the system kills it for lack of memory {where}; "
                              f"kernel log: {klog}") from None
     except KeyboardInterrupt: raise NotebookInterrupted(f"{nb.name} {where}") from None
+    finally: pm_log.setLevel(level)
 
 def _done_record(path: Path) -> dict:
     "The record a finished notebook left, or {} if there is none or it cannot be read."

@@ -92,6 +92,13 @@ def test_dead_kernel_is_one_line(tmp_path):
     assert len(msg.splitlines()) == 1 and "01_dead.ipynb" in msg and "kernel died" in msg
     assert str(tmp_path/"out"/"01_dead.ipynb") in msg
 
+def test_dead_kernel_is_one_line_on_the_terminal(root, tmp_path):
+    _tiny_notebook(tmp_path/"nbs"/"01_dead.ipynb", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    r = subprocess.run([BIN/"fairgan-reproduce", "--profile", "smoke", "--nbs", str(tmp_path/"nbs"), "--run-dir", str(tmp_path/"run")],
+                       cwd=root, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "01_dead.ipynb" in r.stderr and "kernel died" in r.stderr
+
 def test_ctrl_c_is_one_line(root, tmp_path):
     import os, signal, time
     _tiny_notebook(tmp_path/"nbs"/"01_sleep.ipynb", "import time\nopen('started', 'w').close()\ntime.sleep(120)")
