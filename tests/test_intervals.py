@@ -6,13 +6,13 @@ from fairgan_nb.data import longtail_shares
 
 FAIR = torch.full((10,), 0.1, dtype=torch.float64)
 
-# 800 replicates: the Monte Carlo standard error of a 95% coverage is 0.8%, so 0.925 is about 3 standard errors below
-# nominal. The percentile interval this replaced covers about 83% (long-tailed, n = 100) and 0% (exactly fair).
+# The bar: at least 93% at nominal 95%. 800 replicates with a fixed seed (the Monte Carlo standard error of a 95%
+# coverage is 0.8%, this seed gives 0.954, 0.946 and 1.0: clear of the bar, not at its edge). The percentile interval this replaced covers about 83% (long-tailed, n = 100) and 0% (exactly fair).
 @pytest.mark.parametrize("shares,n", [(longtail_shares(10), 100), (longtail_shares(10), 1000), (FAIR, 100)],
                          ids=["long-tailed-n100", "long-tailed-n1000", "fair-n100"])
 def test_fairness_interval_covers_the_true_f(shares, n):
     cov = fairness_coverage(shares, n, n_rep=800, n_boot=400, seed=0)
-    assert cov["bias_corrected"] >= 0.925, cov
+    assert cov["bias_corrected"] >= 0.93, cov
     assert cov["width_bias_corrected"] < 2 * cov["width_percentile"], cov  # covering by being uselessly wide is no answer
 
 def test_longtail_shares_by_hand():
