@@ -15,17 +15,17 @@ from torch import Tensor
 from tqdm.auto import tqdm
 from .core import atomic_write, save_torch, load_torch
 from .models import is_style_based, fingerprint
+from .metrics import mean_pairwise_distance, nn_distances, near_duplicate_rate
 
 # %% auto #0
 __all__ = ['MUTATIONS', 'SET_FORMAT', 'STATE_FORMAT', 'EXPLORE_SIZES', 'TRAINING_SEARCH', 'SearchCfg', 'check_search',
            'resolve_targets', 'seed_latents', 'LatentSpace', 'finite_images', 'classify_latents', 'hit_labels',
            'mutate', 'latent_dist', 'keep_children', 'to_uint8', 'png_bytes', 'pad_to', 'BalancedLatentSet',
            'export_image_folder', 'export_stylegan_zip', 'class_stream_seed', 'load_search_state', 'shortfall_note',
-           'BFSearch', 'explore_bfs', 'rejection_sample', 'mean_pairwise_distance', 'nn_distances',
-           'near_duplicate_rate', 'search_cfg', 'seed_start', 'search_digest', 'balanced_set_path', 'cached_set',
-           'search_set', 'get_balanced_set', 'search_variants', 'cost_table', 'set_digest', 'evaluator_view',
-           'diversity_table', 'preview_children', 'class_roots', 'explorer_figure', 'has_widget_frontend',
-           'latent_explorer']
+           'BFSearch', 'explore_bfs', 'rejection_sample', 'search_cfg', 'seed_start', 'search_digest',
+           'balanced_set_path', 'cached_set', 'search_set', 'get_balanced_set', 'search_variants', 'cost_table',
+           'set_digest', 'evaluator_view', 'diversity_table', 'preview_children', 'class_roots', 'explorer_figure',
+           'has_widget_frontend', 'latent_explorer']
 
 # %% ../nbs/02_exploration.ipynb #0a9b4fda
 MUTATIONS = ("gaussian", "pcn")
@@ -529,22 +529,6 @@ def rejection_sample(G, clf, classes: list[str], quota: int, targets=None, cfg: 
         classes=list(classes), space=sp.space, method="rejection", generator_fp=fingerprint(G), classifier_fp=fingerprint(clf),
         params=dict(quota=quota, targets=targets, seed_start=seed_start, **asdict(cfg)),
         stats=dict(per_class=stats, images=images, wall_s=time.perf_counter() - t0))
-
-# %% ../nbs/02_exploration.ipynb #82ad3074
-def mean_pairwise_distance(f: Tensor # (N, D) features
-                          ) -> float:
-    "Mean Euclidean distance over all pairs of rows: within-set diversity."
-    if len(f) < 2: return float("nan")
-    return torch.pdist(f.double()).mean().item()
-
-def nn_distances(f: Tensor) -> Tensor:
-    "Distance `(N,)` from each row of `f` to its nearest other row."
-    d = torch.cdist(f.double(), f.double()); d.fill_diagonal_(float("inf"))
-    return d.min(1).values
-
-def near_duplicate_rate(f: Tensor, threshold: float) -> float:
-    "Share of rows whose nearest other row is closer than `threshold`."
-    return (nn_distances(f) < threshold).double().mean().item() if len(f) > 1 else float("nan")
 
 # %% ../nbs/02_exploration.ipynb #3ef38490
 EXPLORE_SIZES = {

@@ -20,7 +20,8 @@ from .train import train_gan, read_log
 from .baseline import (Experiment, setup_experiment, gan_dir, get_classifiers, get_baseline_gan, fixed_latents)
 from .bias_loss import make_bias_loss, class_weights_from_shares, get_bias_spec
 from .exploration import get_balanced_set, search_set, search_cfg
-from .fairness import fairness_report, class_counts, shares_from_counts, fairness_from_labels
+from .fairness import fairness_report
+from .metrics import class_counts, shares_from_counts, fairness_from_labels
 from .evaluation import metric_inputs, calc_metrics, find_inception_weights
 
 # %% auto #0

@@ -9,7 +9,8 @@ from PIL import Image
 from fairgan_nb.core import load_torch, save_torch
 from fairgan_nb.exploration import (SearchCfg, BalancedLatentSet, BFSearch, LatentSpace, explore_bfs, rejection_sample,
                                     classify_latents, hit_labels, latent_dist, seed_latents, export_stylegan_zip,
-                                    export_image_folder, mean_pairwise_distance, near_duplicate_rate, class_stream_seed)
+                                    export_image_folder, class_stream_seed)
+from fairgan_nb.metrics import mean_pairwise_distance, near_duplicate_rate
 from fairgan_nb import exploration
 
 CLASSES = ["a", "b", "c"]

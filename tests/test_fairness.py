@@ -7,13 +7,14 @@ import torch
 from fairgan_nb.core import get_profile, RunDir
 from fairgan_nb.models import DCGenerator, EvalClassifier
 from fairgan_nb.train import confusion_matrix
-from fairgan_nb.fairness import (class_counts, as_shares, shares_from_counts, fairness_discrepancy, fairness_from_counts,
-                                 fairness_from_labels, fairness_skipping_missing, split_fairness, check_confusion,
-                                 bootstrap_correction_draws, percentile_interval,
-                                 soft_shares, soft_fairness, l1_to_uniform, kl_to_uniform, normalised_entropy,
-                                 bootstrap_shares, bootstrap_fairness, project_simplex, correct_shares,
-                                 bootstrap_corrected_shares, expected_sq_fairness_uniform, uniform_fairness_quantile,
-                                 noise_floor, debiased_fairness_sq, fairness_metrics, fairness_report)
+from fairgan_nb.metrics import (class_counts, as_shares, shares_from_counts, fairness_discrepancy, fairness_from_counts,
+                                fairness_from_labels, fairness_skipping_missing, split_fairness, check_confusion,
+                                bootstrap_correction_draws, percentile_interval,
+                                soft_shares, soft_fairness, l1_to_uniform, kl_to_uniform, normalised_entropy,
+                                bootstrap_shares, bootstrap_fairness, project_simplex, correct_shares,
+                                bootstrap_corrected_shares, expected_sq_fairness_uniform, uniform_fairness_quantile,
+                                noise_floor, debiased_fairness_sq, fairness_metrics)
+from fairgan_nb.fairness import fairness_report
 
 f64 = lambda x: torch.tensor(x, dtype=torch.float64)
 

@@ -1,7 +1,7 @@
 "Coverage of the interval on F, measured by simulation: a nominal 95% interval must contain the true F about 95% of the time."
 import pytest
 import torch
-from fairgan_nb.fairness import bootstrap_fairness, fairness_coverage
+from fairgan_nb.metrics import bootstrap_fairness, fairness_coverage
 from fairgan_nb.data import longtail_shares
 
 FAIR = torch.full((10,), 0.1, dtype=torch.float64)
