@@ -431,8 +431,8 @@ class NeededFile:
         return f"put {self.what}{inside} at {self.path} (from {self.source})"
 
 OPTIONAL_WEIGHTS = {
-    "inception": NeededFile("weights/pt_inception-2015-12-05-6726825d.pth", "the FID Inception-v3 weights",
-                            "pytorch-fid's GitHub releases"),
+    "inception": NeededFile("weights/weights-inception-2015-12-05-6726825d.pth", "the FID Inception-v3 weights",
+                            "torch-fidelity's GitHub releases"),
     "eqface": NeededFile("weights/eqface/", "EQ-Face's face-quality model", "github.com/deepcam-cn/FaceQuality",
                          ("backbone.pth", "quality.pth")),
 }

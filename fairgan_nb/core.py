@@ -15,7 +15,7 @@ import torch
 __all__ = ['PROFILES', 'DEFAULT_EXPERIMENT', 'FILES_ENV', 'TRUST_ENV', 'MAX_FIGURE_PX', 'DataCfg', 'ClassifierCfg', 'GANCfg',
            'EvalCfg', 'ExploreCfg', 'Profile', 'get_profile', 'seed_everything', 'get_device', 'repo_root', 'RunDir',
            'files_root', 'default_run_dir', 'default_fig_dir', 'atomic_write', 'save_torch', 'save_json', 'load_torch',
-           'cached', 'save_figure', 'df_to_markdown', 'save_table', 'difference_verdict', 'git_commit',
+           'cached', 'sha256_file', 'save_figure', 'df_to_markdown', 'save_table', 'difference_verdict', 'git_commit',
            'package_versions', 'write_run_info', 'image_grid', 'show_grid']
 
 # %% ../nbs/00_core.ipynb #b95d00e9
@@ -202,6 +202,14 @@ def cached(path: Path | str, compute: Callable[[], Any], verbose: bool = True):
         return load_torch(path, "cache file")
     obj = compute(); save_torch(obj, path)
     return obj
+
+# %% ../nbs/00_core.ipynb #acc1d10e
+def sha256_file(path: Path | str) -> str:
+    "Hex sha256 of a file's bytes."
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
+    return h.hexdigest()
 
 # %% ../nbs/00_core.ipynb #f16e0bd5
 _PNG_META = {"Software": None}

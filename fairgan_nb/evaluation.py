@@ -4,26 +4,25 @@
 
 # %% ../nbs/00e_evaluation.ipynb #aceefc2d
 from __future__ import annotations
-import importlib.util, os, time, warnings
+import os, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torch import Tensor
-from .core import files_root
+from .core import files_root, sha256_file
 from .models import predict_proba
 from .metrics import _not_tensor, check_images, check_features, check_labels
-from .quality import _pyiqa_cache_dir, no_reference_scores
+from .quality import no_reference_scores
 
 # %% auto #0
-__all__ = ['INCEPTION_FILES', 'ClassifierFeatures', 'PrecomputedFeatures', 'compute_features', 'inception_search_dirs',
-           'find_inception_weights', 'InceptionFeatures', 'say_once', 'feature_extractor', 'fid_from_features',
-           'kid_from_features', 'fid_kid', 'feature_stats', 'check_stats', 'frechet_distance_from_stats',
-           'per_class_fid', 'class_reweighted_stats', 'reweighted_fid', 'prdc', 'MetricInputs', 'metric_inputs',
-           'register_metric', 'list_metrics', 'calc_metric', 'calc_metrics', 'fid', 'kid', 'fid_per_class',
-           'fid_reweighted', 'prdc5', 'niqe', 'brisque', 'clipiqa', 'piqe']
+__all__ = ['INCEPTION_FILE', 'INCEPTION_NET', 'ClassifierFeatures', 'PrecomputedFeatures', 'compute_features',
+           'inception_search_dirs', 'find_inception_weights', 'inception_path', 'InceptionFeatures', 'inception_record',
+           'feature_extractor', 'fid_from_features', 'kid_from_features', 'fid_kid', 'feature_stats', 'check_stats',
+           'frechet_distance_from_stats', 'per_class_fid', 'class_reweighted_stats', 'reweighted_fid', 'prdc',
+           'MetricInputs', 'metric_inputs', 'register_metric', 'list_metrics', 'calc_metric', 'calc_metrics', 'fid',
+           'kid', 'fid_per_class', 'fid_reweighted', 'prdc5', 'niqe', 'brisque', 'clipiqa', 'piqe']
 
 # %% ../nbs/00e_evaluation.ipynb #36fe38d5
 def _same_dim(a: Tensor, b: Tensor): # (N,D) and (M,D') features
@@ -56,80 +55,59 @@ def compute_features(extractor: nn.Module, x: Tensor, # (N,C,H,W) in [-1,1]
     return torch.cat([extractor(b.to(dev)).double().cpu().flatten(1) for b in x.split(batch_size)])
 
 # %% ../nbs/00e_evaluation.ipynb #e4f0d161
-INCEPTION_FILES = ("pt_inception-2015-12-05-6726825d.pth",      # pytorch-fid / pyiqa layout
-                   "weights-inception-2015-12-05-6726825d.pth")  # torch-fidelity layout (torchmetrics)
+INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"  # torch-fidelity's FID Inception-v3
+INCEPTION_NET = "FeatureExtractorInceptionV3 (torch-fidelity, via torchmetrics), 2048-d pool"
 
 def inception_search_dirs() -> list[Path]:
-    "Where Inception weights are looked for: `$FAIRGAN_WEIGHTS`, `weights/` of the experiments' files folder (`$FAIRGAN_FILES`, default the checkout), pyiqa's cache, the torch hub checkpoints folder."
+    "Where the Inception weights are looked for: `$FAIRGAN_WEIGHTS`, `weights/` of the experiments' files folder (`$FAIRGAN_FILES`, default the checkout), torch hub's checkpoints folder."
     dirs = [Path(os.environ["FAIRGAN_WEIGHTS"])] if os.environ.get("FAIRGAN_WEIGHTS") else []
     if files_root(): dirs.append(files_root()/"weights")
-    return dirs + [_pyiqa_cache_dir(), Path(torch.hub.get_dir())/"checkpoints"]
+    return dirs + [Path(torch.hub.get_dir())/"checkpoints"]
 
-def find_inception_weights(where: str | Path | None = None # a weights file, a folder to search, or None for the defaults
+def find_inception_weights(where: str | Path | None = None # the weights file, a folder holding it, or None for the defaults
                           ) -> Path | None:
-    "The first Inception weights file found, or `None`; a file given explicitly must exist."
+    "The Inception weights file, or `None` where it is not found; a file given explicitly must exist."
     if where is not None and Path(where).suffix == ".pth":
         if not Path(where).is_file(): raise FileNotFoundError(f"Inception weights not found: {where}")
         return Path(where)
     dirs = [Path(where)] if where is not None else inception_search_dirs()
-    return next((d/n for d in dirs for n in INCEPTION_FILES if (d/n).is_file()), None)
+    return next((d/INCEPTION_FILE for d in dirs if (d/INCEPTION_FILE).is_file()), None)
+
+def inception_path(where: str | Path | None = None) -> Path:
+    "The Inception weights file, or a one-line `FileNotFoundError` naming the file and where to put it."
+    if (p := find_inception_weights(where)) is not None: return p
+    dirs = [Path(where)] if where is not None else inception_search_dirs()
+    raise FileNotFoundError(f"Inception-v3 weights not found: put torch-fidelity's {INCEPTION_FILE} in {' or '.join(map(str, dirs))}")
 
 # %% ../nbs/00e_evaluation.ipynb #3540a76d
-def _fid_inception_net(path: Path) -> nn.Module:
-    "pyiqa's port of the TF FID Inception (pytorch-fid's), loaded from a local `pt_inception` file."
-    from pyiqa.archs import inception as pi
-    with warnings.catch_warnings():  # torchvision's note that `pretrained=` is deprecated, from pyiqa's call
-        warnings.simplefilter("ignore")
-        net = pi._inception_v3(num_classes=1008, aux_logits=False, pretrained=False)
-    for name, block in (("Mixed_5b", pi.FIDInceptionA(192, 32)), ("Mixed_5c", pi.FIDInceptionA(256, 64)),
-                        ("Mixed_5d", pi.FIDInceptionA(288, 64)), ("Mixed_6b", pi.FIDInceptionC(768, 128)),
-                        ("Mixed_6c", pi.FIDInceptionC(768, 160)), ("Mixed_6d", pi.FIDInceptionC(768, 160)),
-                        ("Mixed_6e", pi.FIDInceptionC(768, 192)), ("Mixed_7b", pi.FIDInceptionE_1(1280)),
-                        ("Mixed_7c", pi.FIDInceptionE_2(2048))):
-        setattr(net, name, block)
-    net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-    net.fc = nn.Identity()
-    return net.eval()
-
 class InceptionFeatures(nn.Module):
-    "2048-d pool features of the FID Inception-v3: images in `[-1,1]`, any size, 1 or 3 channels."
+    "2048-d pool features of torch-fidelity's FID Inception-v3 from a local file: images in `[-1,1]`, any size, 1 or 3 channels."
     num_features = 2048
     def __init__(self, path: str | Path):
         super().__init__()
-        path = Path(path)
-        self.via_torchmetrics = path.name.startswith("weights-inception") and importlib.util.find_spec("torch_fidelity") is not None
-        if self.via_torchmetrics:
-            from torchmetrics.image.fid import NoTrainInceptionV3
-            self.net = NoTrainInceptionV3("inception-v3-compat", ["2048"], feature_extractor_weights_path=str(path))
-        else: self.net = _fid_inception_net(path)
+        from torchmetrics.image.fid import NoTrainInceptionV3
+        self.path = Path(path)
+        torch.load(self.path, map_location="cpu", weights_only=True)  # torch-fidelity unpickles it in full: plain tensors only
+        self.net = NoTrainInceptionV3("inception-v3-compat", ["2048"], feature_extractor_weights_path=str(self.path))
     def forward(self, x: Tensor) -> Tensor:
-        x = x.expand(-1, 3, -1, -1)
-        if self.via_torchmetrics: return self.net(((x + 1) * 127.5).round().clamp(0, 255).to(torch.uint8))
-        return self.net(F.interpolate(x, size=(299, 299), mode="bilinear", align_corners=False))
+        return self.net(((x.expand(-1, 3, -1, -1) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8))
+
+def inception_record(where: str | Path | None = None # the weights file or a folder; None: where `find_inception_weights` looks
+                    ) -> dict:
+    "Which network and weights file give the Inception features: the columns a table of Inception FID carries."
+    p = inception_path(where)
+    return dict(inception_net=INCEPTION_NET, inception_weights=p.name, inception_sha256=sha256_file(p)[:12])
 
 # %% ../nbs/00e_evaluation.ipynb #536b7145
-_SAID: set = set()
-
-def say_once(key: str, msg: str):
-    "Warn with `msg` the first time `key` is seen in this process."
-    if key not in _SAID:
-        _SAID.add(key)
-        warnings.warn(msg, stacklevel=3)
-
 def feature_extractor(features: str | nn.Module = "eval", # 'eval', 'inception', a classifier with `.features`, or a module
-                      evaluator: nn.Module | None = None, # the evaluator classifier (the default, and the fallback)
-                      inception_weights: str | Path | None = None # a weights file or a folder; None: the usual places
+                      evaluator: nn.Module | None = None, # the evaluator classifier, for 'eval'
+                      inception_weights: str | Path | None = None # for 'inception': the file or a folder; None: the usual places
                      ) -> nn.Module:
     "A module mapping images in `[-1,1]` to `(N, D)` features."
     if isinstance(features, nn.Module):
         return ClassifierFeatures(features) if callable(getattr(features, "features", None)) else features.eval()
     if features not in ("eval", "inception"): raise ValueError(f"unknown features {features!r}; use 'eval', 'inception' or a module")
-    if features == "inception":
-        path = find_inception_weights(inception_weights)
-        if path is not None: return InceptionFeatures(path)
-        looked = [str(inception_weights)] if inception_weights is not None else [str(d) for d in inception_search_dirs()]
-        say_once("inception", f"Inception-v3 weights not found ({' or '.join(INCEPTION_FILES)} in {', '.join(looked)}); "
-                              "FID/KID use the evaluator classifier's features instead.")
+    if features == "inception": return InceptionFeatures(inception_path(inception_weights))
     if evaluator is None: raise ValueError(f"features={features!r} needs evaluator= (the evaluator classifier)")
     return ClassifierFeatures(evaluator)
 

@@ -22,7 +22,7 @@ from .bias_loss import make_bias_loss, class_weights_from_shares, get_bias_spec
 from .exploration import get_balanced_set, search_set, search_cfg
 from .fairness import fairness_report
 from .metrics import class_counts, shares_from_counts, fairness_from_labels
-from .evaluation import metric_inputs, calc_metrics, find_inception_weights
+from .evaluation import metric_inputs, calc_metrics, find_inception_weights, inception_record
 
 # %% auto #0
 __all__ = ['BIAS', 'MODEL_SPECS', 'TRAIN_PLAN', 'AUX_LATENT_OFFSET', 'EVAL_METRICS', 'REBALANCE_SIZES', 'EXTREME_PLAN',
@@ -146,16 +146,16 @@ def select_snapshot(exp: Experiment, name: str, aux, n: int):
 EVAL_METRICS = ("fid", "kid", "fid_per_class", "prdc5", "piqe", "niqe")
 
 def evaluate_model(exp: Experiment, name: str, G, evaluator) -> dict:
-    "One results row for generator `G` (cached by its fingerprint); FID/KID in Inception features too where the weights are."
-    inception = find_inception_weights() is not None
+    "One results row for generator `G` (cached by its fingerprint); FID/KID in Inception features too where the weights are, with the network and file."
+    inception = inception_record() if find_inception_weights() is not None else {}
     def compute():
         row = fairness_report(G, evaluator, exp, model=name)
         s = exp.data.split; keep = s.y_heldout < exp.n_classes
         real, fake = s.x_heldout[keep], generate(G, fixed_latents(exp, exp.profile.eval.n_fid, G.z_dim, 1))
         row.update(calc_metrics(EVAL_METRICS, metric_inputs(real, fake, "eval", evaluator, real_labels=s.y_heldout[keep])))
-        if inception: row.update({f"{k}_inception": v for k, v in calc_metrics(("fid", "kid"), metric_inputs(real, fake, "inception")).items()})
+        if inception: row.update({f"{k}_inception": v for k, v in calc_metrics(("fid", "kid"), metric_inputs(real, fake, "inception")).items()}, **inception)
         return row
-    tail = "-inception" if inception else ""
+    tail = f"-inception-{inception['inception_sha256']}" if inception else ""
     return cached(exp.run.cache/f"04_eval-{exp.tag}-{name}-{fingerprint(G)[:12]}{tail}.pt", compute, verbose=False)
 
 # %% ../nbs/04_training.ipynb #0882fd5a

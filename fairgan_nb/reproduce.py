@@ -8,12 +8,12 @@ import argparse, hashlib, json, logging, os, sys, time
 from contextlib import contextmanager
 from pathlib import Path
 import nbformat
-from .core import (PROFILES, get_profile, repo_root, default_run_dir, save_json, atomic_write,
+from .core import (PROFILES, get_profile, repo_root, default_run_dir, save_json, atomic_write, sha256_file,
                              git_commit, package_versions, DEFAULT_EXPERIMENT, FILES_ENV, TRUST_ENV, RunDir, default_fig_dir)
 
 # %% auto #0
-__all__ = ['GLANCE_MARK', 'has_parameters_cell', 'section_notebooks', 'sha256_file', 'NotebookFailed', 'NotebookInterrupted',
-           'run_notebook', 'write_manifest', 'preflight', 'reproduce', 'main', 'readme_from_index', 'write_readme']
+__all__ = ['GLANCE_MARK', 'has_parameters_cell', 'section_notebooks', 'NotebookFailed', 'NotebookInterrupted', 'run_notebook',
+           'write_manifest', 'preflight', 'reproduce', 'main', 'readme_from_index', 'write_readme']
 
 # %% ../nbs/90_reproduce.ipynb #872ee88e
 def has_parameters_cell(path: Path) -> bool:
@@ -24,13 +24,6 @@ def has_parameters_cell(path: Path) -> bool:
 def section_notebooks(nbs: Path | str) -> list[Path]:
     "The runnable section notebooks in `nbs`, in order."
     return [p for p in sorted(Path(nbs).glob("[0-9]*.ipynb")) if has_parameters_cell(p)]
-
-def sha256_file(path: Path | str) -> str:
-    "Hex sha256 of a file's bytes."
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""): h.update(chunk)
-    return h.hexdigest()
 
 # %% ../nbs/90_reproduce.ipynb #86c0a74e
 class NotebookFailed(RuntimeError): pass

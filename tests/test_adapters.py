@@ -153,7 +153,7 @@ def test_ffhq_preset_loads_standins_from_their_places(standins, clean_imports, t
 
 def test_optional_weights_report_where_to_put_them(tmp_path, capsys):
     assert optional_weights("inception", tmp_path) is None
-    assert "inception unavailable: put the FID Inception-v3 weights at weights/pt_inception" in capsys.readouterr().out
+    assert "inception unavailable: put the FID Inception-v3 weights at weights/weights-inception" in capsys.readouterr().out
     st = optional_status("ffhq_race", tmp_path)
     assert set(st) == {"inception", "eqface"} and all(v.startswith("unavailable: put ") for v in st.values())
 

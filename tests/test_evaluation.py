@@ -1,5 +1,6 @@
 "The evaluation module against independent closed forms and hand-made cases."
-import re, warnings
+import hashlib, re
+from unittest import mock
 from pathlib import Path
 import numpy as np
 import pytest
@@ -277,44 +278,69 @@ def test_metric_inputs_take_n_classes_for_the_per_class_metrics():
 
 @pytest.fixture
 def empty_hub(tmp_path, monkeypatch):
-    "Torch hub (and so pyiqa's own cache) pointed at an empty folder: nothing cached on this machine is found."
+    "Torch hub pointed at an empty folder and no weights folder set: nothing cached on this machine is found."
     hub = tmp_path/"hub"; hub.mkdir()
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(hub))
-    monkeypatch.setattr(ev, "_pyiqa_cache_dir", lambda: hub/"pyiqa")
     monkeypatch.delenv("FAIRGAN_WEIGHTS", raising=False)
     return hub
 
 
-def test_missing_inception_says_so_once_and_falls_back(empty_hub, monkeypatch):
-    monkeypatch.setattr(ev, "_SAID", set())
+def test_missing_inception_is_a_one_line_error_naming_where_to_put_it(empty_hub):
     clf = EvalClassifier().eval()
-    with warnings.catch_warnings(record=True) as w:
-        warnings.simplefilter("always")
-        for _ in range(3): assert isinstance(ev.feature_extractor("inception", evaluator=clf), ev.ClassifierFeatures)
-    assert len(w) == 1 and "Inception-v3 weights not found" in str(w[0].message) and str(empty_hub) in str(w[0].message)
-    with pytest.raises(ValueError, match="needs evaluator="):
-        ev.feature_extractor("inception")
+    with pytest.raises(FileNotFoundError) as e: ev.feature_extractor("inception", evaluator=clf)
+    msg = str(e.value)
+    assert "\n" not in msg and msg.startswith("Inception-v3 weights not found: put torch-fidelity's weights-inception-2015-12-05-6726825d.pth in")
+    assert str(empty_hub/"checkpoints") in msg
+    assert ev.find_inception_weights() is None
     with pytest.raises(FileNotFoundError, match="Inception weights not found"):
-        ev.feature_extractor("inception", evaluator=clf, inception_weights=empty_hub/"pt_inception-x.pth")
+        ev.feature_extractor("inception", inception_weights=empty_hub/"weights-x.pth")
 
 
-def test_inception_loads_a_local_pytorch_fid_weights_file(empty_hub):
-    "The loading path, with random weights in the pytorch-fid layout (no real weights are needed for this)."
-    from pyiqa.archs import inception as pi
-    net = pi._inception_v3(num_classes=1008, aux_logits=False, pretrained=False)
-    for name, block in (("Mixed_5b", pi.FIDInceptionA(192, 32)), ("Mixed_5c", pi.FIDInceptionA(256, 64)),
-                        ("Mixed_5d", pi.FIDInceptionA(288, 64)), ("Mixed_6b", pi.FIDInceptionC(768, 128)),
-                        ("Mixed_6c", pi.FIDInceptionC(768, 160)), ("Mixed_6d", pi.FIDInceptionC(768, 160)),
-                        ("Mixed_6e", pi.FIDInceptionC(768, 192)), ("Mixed_7b", pi.FIDInceptionE_1(1280)),
-                        ("Mixed_7c", pi.FIDInceptionE_2(2048))):
-        setattr(net, name, block)
-    path = empty_hub/"pyiqa"/ev.INCEPTION_FILES[0]; path.parent.mkdir()
+def save_stand_in_inception(path):
+    "A randomly initialised FeatureExtractorInceptionV3's state dict, saved as torch-fidelity's file is: nothing downloaded."
+    from torch_fidelity import feature_extractor_inceptionv3 as fe
+    with mock.patch.object(fe, "load_state_dict_from_url", lambda *a, **k: {}), \
+         mock.patch.object(fe.FeatureExtractorInceptionV3, "load_state_dict", lambda self, sd: None):
+        net = fe.FeatureExtractorInceptionV3("inception-v3-compat", ["2048"])
+    path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(net.state_dict(), path)
+    return net
+
+
+def test_inception_features_and_fid_from_a_local_weights_file(empty_hub):
+    "The loading path with random weights in torch-fidelity's layout (no real weights are needed for this)."
+    path = empty_hub/"checkpoints"/ev.INCEPTION_FILE
+    net = save_stand_in_inception(path)
     assert ev.find_inception_weights() == path
     ext = ev.feature_extractor("inception")
     assert isinstance(ext, ev.InceptionFeatures)
-    f = ev.compute_features(ext, torch.rand(2, 1, 28, 28) * 2 - 1)
-    assert f.shape == (2, 2048) and torch.isfinite(f).all()
+    x = torch.rand(6, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    f = ev.compute_features(ext, x, batch_size=4)
+    assert f.shape == (6, 2048) and torch.isfinite(f).all()
+    u8 = ((x.expand(-1, 3, -1, -1) + 1) * 127.5).round().to(torch.uint8)
+    ref = torch.nn.functional.interpolate(u8.float(), size=(299, 299), mode="bilinear", align_corners=False, antialias=True)
+    with torch.no_grad(): direct = torch_fidelity_pool(net, (ref - 128) / 128)
+    assert torch.allclose(f, direct.double(), rtol=1e-4, atol=1e-4)  # the saved weights are the ones that ran
+    res = ev.fid_kid(x[:3], x[3:], "inception", kid_subset_size=3, kid_subsets=2)
+    assert np.isfinite(res["fid"]) and res["fid"] >= 0 and res["feature_dim"] == 2048
+    assert ev.inception_record() == dict(inception_net=ev.INCEPTION_NET, inception_weights=ev.INCEPTION_FILE,
+                                         inception_sha256=hashlib.sha256(path.read_bytes()).hexdigest()[:12])
+
+
+def torch_fidelity_pool(net, x):
+    "The 2048-d pool features of torch-fidelity's network on already resized, normalised float images."
+    for name in ("Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "MaxPool_1", "Conv2d_3b_1x1", "Conv2d_4a_3x3", "MaxPool_2",
+                 "Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d", "Mixed_6e",
+                 "Mixed_7a", "Mixed_7b", "Mixed_7c", "AvgPool"):
+        x = getattr(net, name)(x)
+    return x.flatten(1)
+
+
+def test_inception_weights_that_are_not_plain_tensors_are_refused(empty_hub):
+    path = empty_hub/"checkpoints"/ev.INCEPTION_FILE; path.parent.mkdir()
+    torch.save({"net": Path("not a tensor")}, path)
+    with pytest.raises(Exception, match="Weights only load failed"):
+        ev.feature_extractor("inception")
 
 
 # the registry --------------------------------------------------------------------------------------------------------
@@ -340,5 +366,5 @@ def test_calc_metrics_on_labelled_features():
 def test_inception_weights_in_the_experiment_files_folder_are_found(empty_hub, tmp_path, monkeypatch):
     monkeypatch.setenv("FAIRGAN_FILES", str(tmp_path/"files"))
     assert ev.find_inception_weights() is None
-    w = tmp_path/"files"/"weights"; w.mkdir(parents=True); (w/ev.INCEPTION_FILES[0]).write_bytes(b"")
-    assert ev.find_inception_weights() == w/ev.INCEPTION_FILES[0]
+    w = tmp_path/"files"/"weights"; w.mkdir(parents=True); (w/ev.INCEPTION_FILE).write_bytes(b"")
+    assert ev.find_inception_weights() == w/ev.INCEPTION_FILE

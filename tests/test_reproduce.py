@@ -2,7 +2,8 @@
 import json, shutil, subprocess, sys
 from pathlib import Path
 import nbformat, pytest
-from fairgan_nb.reproduce import main, section_notebooks, sha256_file
+from fairgan_nb.core import sha256_file
+from fairgan_nb.reproduce import main, section_notebooks
 
 BIN = Path(sys.executable).parent
 
