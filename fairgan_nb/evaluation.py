@@ -13,7 +13,7 @@ import torch.nn as nn
 from torch import Tensor
 from .core import files_root, sha256_file
 from .models import predict_proba
-from .metrics import _not_tensor, check_images, check_features, check_labels
+from .metrics import _not_tensor, check_images, check_features, check_labels, bootstrap_fairness
 from .quality import no_reference_scores
 
 # %% auto #0
@@ -22,7 +22,7 @@ __all__ = ['INCEPTION_FILE', 'INCEPTION_NET', 'ClassifierFeatures', 'Precomputed
            'feature_extractor', 'fid_from_features', 'kid_from_features', 'fid_kid', 'feature_stats', 'check_stats',
            'frechet_distance_from_stats', 'per_class_fid', 'class_reweighted_stats', 'reweighted_fid', 'prdc',
            'MetricInputs', 'metric_inputs', 'register_metric', 'list_metrics', 'calc_metric', 'calc_metrics', 'fid',
-           'kid', 'fid_per_class', 'fid_reweighted', 'prdc5', 'niqe', 'brisque', 'clipiqa', 'piqe']
+           'kid', 'fid_per_class', 'fid_reweighted', 'prdc5', 'fairness', 'niqe', 'brisque', 'clipiqa', 'piqe']
 
 # %% ../nbs/00e_evaluation.ipynb #36fe38d5
 def _same_dim(a: Tensor, b: Tensor): # (N,D) and (M,D') features
@@ -45,13 +45,21 @@ class PrecomputedFeatures(nn.Module):
         self.num_features = dim
     def forward(self, f: Tensor) -> Tensor: return f
 
+def _device_of(m: nn.Module, device: str | torch.device | None = None) -> torch.device:
+    "`device` if given, else the device of `m`'s first parameter (the CPU for a module without any)."
+    if device is not None: return torch.device(device)
+    p = next(iter(m.parameters()), None)
+    return p.device if p is not None else torch.device("cpu")
+
 @torch.inference_mode()
 def compute_features(extractor: nn.Module, x: Tensor, # (N,C,H,W) in [-1,1]
-                     batch_size: int = 500) -> Tensor:
-    "Features `(N, D)` of images `x` in batches, on the extractor's device, returned on the CPU as float64."
+                     batch_size: int = 500,
+                     device: str | torch.device | None = None # where to run (the extractor is moved there); None: its own device
+                    ) -> Tensor:
+    "Features `(N, D)` of images `x`, batch by batch on `device`, returned on the CPU as float64."
     check_images(x)
-    p = next(iter(extractor.parameters()), None)
-    dev = p.device if p is not None else torch.device("cpu")
+    dev = _device_of(extractor, device)
+    if device is not None: extractor.to(dev)
     return torch.cat([extractor(b.to(dev)).double().cpu().flatten(1) for b in x.split(batch_size)])
 
 # %% ../nbs/00e_evaluation.ipynb #e4f0d161
@@ -140,12 +148,14 @@ def kid_from_features(real_f: Tensor, fake_f: Tensor, # (N,D), (M,D) features
 
 def fid_kid(real: Tensor, fake: Tensor, # (N,C,H,W), (M,C,H,W) images in [-1,1]
             features: str | nn.Module = "eval", evaluator: nn.Module | None = None,
-            kid_subsets: int = 100, kid_subset_size: int = 1000, batch_size: int = 500, seed: int = 0) -> dict:
+            kid_subsets: int = 100, kid_subset_size: int = 1000, batch_size: int = 500, seed: int = 0,
+            device: str | torch.device | None = None # where features are extracted; None: the extractor's own device
+           ) -> dict:
     "FID and KID of `fake` against `real` on the features of `feature_extractor(features, evaluator)`."
     check_images(real, "real images"); check_images(fake, "fake images")
     if real.shape[1:] != fake.shape[1:]: raise ValueError(f"real images are {tuple(real.shape[1:])} but fake images are {tuple(fake.shape[1:])}")
     ext = feature_extractor(features, evaluator)
-    fr, ff = compute_features(ext, real, batch_size), compute_features(ext, fake, batch_size)
+    fr, ff = compute_features(ext, real, batch_size, device), compute_features(ext, fake, batch_size, device)
     kid, kid_std = kid_from_features(fr, ff, kid_subsets, kid_subset_size, seed)
     return dict(fid=fid_from_features(fr, ff), kid=kid, kid_std=kid_std, n_real=len(fr), n_fake=len(ff), feature_dim=fr.shape[1])
 
@@ -230,12 +240,16 @@ def _kth_nn_radii(f: Tensor, k: int, chunk: int) -> Tensor:
     return torch.cat([torch.cdist(b, f).kthvalue(k + 1, dim=1).values for b in f.split(chunk)])
 
 def prdc(real_f: Tensor, fake_f: Tensor, # (N,D), (M,D) features
-         k: int = 5, chunk: int = 2048) -> dict:
+         k: int = 5, chunk: int = 2048,
+         device: str | torch.device | None = None # where the distances are computed; None: where the features are
+        ) -> dict:
     "Precision, recall, density and coverage (Naeem et al. 2020) of `fake_f` against `real_f`."
     real_f, fake_f = check_features(real_f, "real features", k + 1), check_features(fake_f, "fake features", k + 1); _same_dim(real_f, fake_f)
+    dev = torch.device(device) if device is not None else real_f.device
+    real_f, fake_f = real_f.to(dev), fake_f.to(dev)
     r_real, r_fake = _kth_nn_radii(real_f, k, chunk), _kth_nn_radii(fake_f, k, chunk)
-    in_real = torch.zeros(len(fake_f)); real_hit = torch.zeros(len(real_f), dtype=torch.bool)
-    nearest_fake = torch.full((len(real_f),), float("inf"), dtype=torch.float64)
+    in_real = torch.zeros(len(fake_f), device=dev); real_hit = torch.zeros(len(real_f), dtype=torch.bool, device=dev)
+    nearest_fake = torch.full((len(real_f),), float("inf"), dtype=torch.float64, device=dev)
     for i, b in enumerate(real_f.split(chunk)):
         d = torch.cdist(b, fake_f); rr = r_real[i * chunk:i * chunk + len(b)]
         in_real += (d < rr[:, None]).sum(0)
@@ -255,21 +269,26 @@ class MetricInputs:
     fake_images: Tensor | None = None        # (M,C,H,W) in [-1,1], for the no-reference scores
     kid_subsets: int = 100; kid_subset_size: int = 1000
     iqa_dir: Path | None = None; iqa_max_images: int = 200; seed: int = 0
+    n_boot: int = 1000                       # bootstrap draws of the interval on F
+    device: str | torch.device | None = None # where PRDC and the quality networks run; None: the CPU
 
 def metric_inputs(real: Tensor, fake: Tensor, # (N,C,H,W), (M,C,H,W) images in [-1,1]
                   features: str | nn.Module = "eval", evaluator: nn.Module | None = None,
                   real_labels: Tensor | None = None, # default: the evaluator's labels of `real`
                   n_classes: int | None = None, # default: the evaluator's `config['n_classes']`
-                  batch_size: int = 500, **opts) -> MetricInputs:
-    "Extract features (and the evaluator's labels) of `real` and `fake` once."
+                  batch_size: int = 500,
+                  device: str | torch.device | None = None, # where every stage runs (models are moved there); None: their own devices
+                  **opts) -> MetricInputs:
+    "Extract features (and the evaluator's labels) of `real` and `fake` once, on `device`."
     check_images(real, "real images"); check_images(fake, "fake images")
     k = getattr(evaluator, "config", {}).get("n_classes")
     if n_classes is not None and k is not None and n_classes != k: raise ValueError(f"n_classes={n_classes} but the evaluator has {k} classes")
     ext = feature_extractor(features, evaluator)
+    if device is not None and evaluator is not None: evaluator.to(device)
     lab = (lambda x: predict_proba(evaluator, x).argmax(1)) if evaluator is not None else (lambda x: None)
-    return MetricInputs(compute_features(ext, real, batch_size), compute_features(ext, fake, batch_size),
+    return MetricInputs(compute_features(ext, real, batch_size, device), compute_features(ext, fake, batch_size, device),
                         real_labels if real_labels is not None else lab(real), lab(fake),
-                        n_classes if n_classes is not None else k, fake, **opts)
+                        n_classes if n_classes is not None else k, fake, device=device, **opts)
 
 # %% ../nbs/00e_evaluation.ipynb #bdb502bc
 _METRICS: dict[str, Callable] = {}
@@ -324,11 +343,22 @@ def fid_reweighted(i: MetricInputs) -> dict:
 @register_metric
 def prdc5(i: MetricInputs) -> dict:
     "Precision/recall/density/coverage with k=5, Naeem et al. 2020; matches clovaai/generative-evaluation-prdc."
-    return prdc(i.real_feats, i.fake_feats, k=5)
+    return prdc(i.real_feats, i.fake_feats, k=5, device=i.device)
 
+# %% ../nbs/00e_evaluation.ipynb #b197fd77
+@register_metric
+def fairness(i: MetricInputs) -> dict:
+    "Fairness discrepancy F of the fakes' evaluator labels with its 95% interval, Choi et al. 2020 as the paper uses it; `bootstrap_fairness` of fairgan_nb.metrics (a missing class counts as share 0, unlike the reference code)."
+    if i.fake_labels is None or i.n_classes is None:
+        raise ValueError("fairness needs the evaluator's labels of the fake images and n_classes: build the inputs with evaluator=")
+    F, lo, hi = bootstrap_fairness(i.fake_labels, i.n_classes, i.n_boot, i.seed)
+    return dict(F=F, F_lo=lo, F_hi=hi)
+
+# %% ../nbs/00e_evaluation.ipynb #deb92505
 def _nr(name: str, i: MetricInputs) -> dict:
+    "The mean no-reference score `name` of the fake images, with its note."
     if i.fake_images is None: raise ValueError(f"{name} needs the fake images in the inputs")
-    s, note = no_reference_scores(i.fake_images[:i.iqa_max_images], name, i.iqa_dir)
+    s, note = no_reference_scores(i.fake_images[:i.iqa_max_images], name, i.iqa_dir, device=i.device)
     return {name: float(s.mean()) if s is not None else float("nan"), f"{name}_note": note}
 
 @register_metric

@@ -106,23 +106,24 @@ def _torch_hub_dir(path: str | None):
 # %% ../nbs/00ad_quality.ipynb #a2ae83bf
 def no_reference_scores(images: Tensor, # (N,C,H,W) in [-1,1]
                         metric: str, iqa_dir: str | Path | None = None, batch_size: int = 64,
-                        device: str | torch.device = "cpu") -> tuple[Tensor | None, str]:
+                        device: str | torch.device | None = None # where the metric's network runs; None: the CPU
+                       ) -> tuple[Tensor | None, str]:
     "Per-image scores `(N,)` of one pyiqa metric and a note, or `(None, why unavailable)`."
     import pyiqa
     kwargs, note = nr_metric_setup(metric, iqa_dir)
     if kwargs is None: return None, note
-    m = NR_METRICS[metric]
+    m, dev = NR_METRICS[metric], torch.device(device or "cpu")
     x = prepare_for_iqa(images, m.min_size, m.rgb)
     with _torch_hub_dir(kwargs.pop("hub_dir", None)), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        net = pyiqa.create_metric(m.pyiqa_name, device=torch.device(device), **kwargs)
+        net = pyiqa.create_metric(m.pyiqa_name, device=dev, **kwargs)
     with torch.inference_mode():
-        s = torch.cat([net(b.to(device)).detach().double().cpu().flatten() for b in x.split(batch_size)])
+        s = torch.cat([net(b.to(dev)).detach().double().cpu().flatten() for b in x.split(batch_size)])
     return s, f"{note}; images {tuple(images.shape[-2:])} -> {tuple(x.shape[-2:])}"
 
 def no_reference_quality(images: Tensor, # (N,C,H,W) in [-1,1]
                          metrics=("niqe", "brisque", "clipiqa", "piqe"), iqa_dir: str | Path | None = None,
-                         batch_size: int = 64, device: str | torch.device = "cpu"):
+                         batch_size: int = 64, device: str | torch.device | None = None): # None: the CPU
     "A table (pandas) of mean and std of each no-reference score, unavailable ones with the reason."
     import pandas as pd
     check_images(images)

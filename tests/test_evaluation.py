@@ -363,6 +363,35 @@ def test_calc_metrics_on_labelled_features():
         ev.calc_metric("fid50k", inp)
 
 
+def test_fairness_is_registered_with_its_interval():
+    f, y = torch.randn(10, 2), torch.tensor([0] * 60 + [1] * 30 + [2] * 10)
+    inp = ev.MetricInputs(f, f, fake_labels=y, n_classes=3, n_boot=300, seed=4)
+    r = ev.calc_metric("fairness", inp)["results"]
+    by_hand = ((0.6 - 1 / 3) ** 2 + (0.3 - 1 / 3) ** 2 + (0.1 - 1 / 3) ** 2) ** 0.5
+    assert r["F"] == pytest.approx(by_hand, abs=1e-12) and r["F_lo"] < r["F"] < r["F_hi"]
+    assert ev.calc_metric("fairness", inp)["results"] == r  # seeded
+    with pytest.raises(ValueError, match="fairness needs the evaluator's labels of the fake images"):
+        ev.calc_metric("fairness", ev.MetricInputs(f, f, real_labels=y[:10], n_classes=3))
+
+
+def test_the_device_reaches_every_stage(monkeypatch):
+    "A spy on the device each stage receives: feature extraction, PRDC and the quality networks."
+    seen, cf, pr, nr = [], ev.compute_features, ev.prdc, ev.no_reference_scores
+    monkeypatch.setattr(ev, "compute_features", lambda e, x, b=500, device=None: seen.append(("features", device)) or cf(e, x, b, device))
+    monkeypatch.setattr(ev, "prdc", lambda r, f, k=5, device=None: seen.append(("prdc", device)) or pr(r, f, k, device=device))
+    monkeypatch.setattr(ev, "no_reference_scores", lambda *a, device=None, **k: seen.append(("quality", device)) or nr(*a, device=device, **k))
+    clf, x = EvalClassifier().eval(), torch.rand(12, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    dev = torch.device("cpu")
+    inp = ev.metric_inputs(x, x, evaluator=clf, device=dev)
+    res = ev.calc_metrics(["prdc5", "piqe"], inp)
+    assert seen == [("features", dev), ("features", dev), ("prdc", dev), ("quality", dev)]
+    assert res["precision"] == 1.0 and np.isfinite(res["piqe"])
+    seen.clear(); ev.fid_kid(x, x, evaluator=clf, kid_subset_size=6, device=dev)
+    assert seen == [("features", dev), ("features", dev)]
+    seen.clear(); ev.calc_metrics(["prdc5"], ev.metric_inputs(x, x, evaluator=clf))
+    assert seen == [("features", None), ("features", None), ("prdc", None)]
+
+
 def test_inception_weights_in_the_experiment_files_folder_are_found(empty_hub, tmp_path, monkeypatch):
     monkeypatch.setenv("FAIRGAN_FILES", str(tmp_path/"files"))
     assert ev.find_inception_weights() is None
