@@ -13,10 +13,10 @@ from torch import Tensor
 from .core import (Profile, RunDir, get_profile, seed_everything, default_run_dir, default_fig_dir,
                              write_run_info, save_json, save_figure, save_table, show_grid,
                              DEFAULT_EXPERIMENT, TRUST_ENV)
-from .data import ImbalancedData, make_dataset
-from .models import AuxClassifier, EvalClassifier, save_model, load_model, generate
-from .adapters import (CifarResNet18, get_experiment, check_experiment_files, preset_file, make_cifar10_lt,
-                                 preset_generator, preset_race_classifier)
+from .data import ImbalancedData, make_dataset, make_cifar10_lt
+from .models import AuxClassifier, EvalClassifier, CifarResNet18, save_model, load_model, generate
+from .experiments import (get_experiment, check_experiment_files, preset_file, preset_generator,
+                                    preset_race_classifier)
 from .train import train_gan, train_classifier, evaluate_classifier, read_log
 
 # %% auto #0

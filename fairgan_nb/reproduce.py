@@ -128,7 +128,7 @@ def _select_notebooks(nbs: Path | None, only: list[str] | None, preset, verbose:
 
 def _check_experiment(preset, files: str | Path | None, trust_pickles: bool):
     "Refuse `--files` for the embedded experiment, missing files, and a generator pickle without `--trust-pickles`."
-    from fairgan_nb.adapters import EXPERIMENTS, check_experiment_files, preset_file
+    from fairgan_nb.experiments import EXPERIMENTS, check_experiment_files, preset_file
     if files is not None and not preset.files:
         raise ValueError(f"--files: experiment {preset.name!r} is embedded and reads no files "
                          f"(those that do: {', '.join(n for n, p in EXPERIMENTS.items() if p.files)})")
@@ -141,7 +141,7 @@ def preflight(profile: str, seed: int, experiment: str, # as for `reproduce`
               nbs: Path | None, only: list[str] | None, files: str | Path | None, trust_pickles: bool,
               verbose: bool = True) -> list[Path]:
     "Check the arguments and the experiment's files before any notebook runs; return the notebooks to run."
-    from fairgan_nb.adapters import get_experiment
+    from fairgan_nb.experiments import get_experiment
     get_profile(profile)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
