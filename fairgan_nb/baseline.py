@@ -13,10 +13,10 @@ from torch import Tensor
 from .config import Profile, GANCfg, digest, override, stream, stream_seed
 from .core import (RunDir, resolve, get_device, seed_everything, default_run_dir, default_fig_dir,
                              write_run_info, write_config, save_json, save_figure, save_table, show_grid, DEFAULT_EXPERIMENT)
-from .data import ImbalancedData, make_dataset
-from .models import AuxClassifier, EvalClassifier, save_model, load_model, generate
-from .adapters import (CifarResNet18, get_experiment, check_experiment_files, preset_file, make_cifar10_lt,
-                                 preset_generator, preset_race_classifier)
+from .data import ImbalancedData, make_dataset, make_cifar10_lt
+from .models import AuxClassifier, EvalClassifier, CifarResNet18, save_model, load_model, generate
+from .experiments import (get_experiment, check_experiment_files, preset_file, preset_generator,
+                                    preset_race_classifier)
 from .train import train_gan, train_classifier, evaluate_classifier, read_log
 
 # %% auto #0
@@ -28,7 +28,7 @@ __all__ = ['AUX_ARCHS', 'Experiment', 'setup_experiment', 'get_classifiers', 'cl
 class Experiment:
     "The resolved configuration, seed, run folder and data of one experiment (`data` is None for a pretrained generator)."
     profile: Profile; seed: int; run: RunDir; data: ImbalancedData | None; imbalance: str
-    preset: str = DEFAULT_EXPERIMENT   # a key of `fairgan_nb.adapters.EXPERIMENTS`
+    preset: str = DEFAULT_EXPERIMENT   # a key of `fairgan_nb.experiments.EXPERIMENTS`
     root: Path | None = None           # where the preset's files are (default: the checkout)
     trust: bool = False                # allow unpickling the preset's generator (runs code from the pickle)
     @property

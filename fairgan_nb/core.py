@@ -71,7 +71,7 @@ class RunDir:
     @property
     def figures(self) -> Path: return self.root/"figures"
 
-DEFAULT_EXPERIMENT = "mnist_lt"  # the embedded default; the others need the user's files (`fairgan_nb.adapters`)
+DEFAULT_EXPERIMENT = "mnist_lt"  # the embedded default; the others need the user's files (`fairgan_nb.experiments`)
 
 def files_root() -> Path | None:
     "The default folder of the experiments' user-supplied files: the checkout (None outside one); `--files` names another."

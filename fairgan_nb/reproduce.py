@@ -129,7 +129,7 @@ def _select_notebooks(nbs: Path | None, only: list[str] | None, preset, verbose:
 
 def _check_experiment(preset, files: str | Path | None, trust_pickles: bool):
     "Refuse `--files` for the embedded experiment, missing files, and a generator pickle without `--trust-pickles`."
-    from fairgan_nb.adapters import EXPERIMENTS, check_experiment_files, preset_file
+    from fairgan_nb.experiments import EXPERIMENTS, check_experiment_files, preset_file
     if files is not None and not preset.files:
         raise ValueError(f"--files: experiment {preset.name!r} is embedded and reads no files "
                          f"(those that do: {', '.join(n for n, p in EXPERIMENTS.items() if p.files)})")
@@ -144,7 +144,7 @@ def preflight(profile: str, seed: int, experiment: str, # as for `reproduce`
               overrides: dict | list[str] | None = None, # --set section.field=value, each checked against the profile
              ) -> list[Path]:
     "Check the arguments, the configuration and the experiment's files before any notebook runs; return the notebooks to run."
-    from fairgan_nb.adapters import get_experiment
+    from fairgan_nb.experiments import get_experiment
     resolve(profile, overrides)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
@@ -170,7 +170,7 @@ def changed_settings(profile: Profile) -> dict:
 def reproduce(profile: str = "quick", seed: int = 0, run_dir: str | Path | None = None, fig_dir: str | Path | None = None,
               only: list[str] | None = None, force: bool = False, nbs: str | Path | None = None,
               verbose: bool = True,
-              experiment: str = DEFAULT_EXPERIMENT, # a key of `fairgan_nb.adapters.EXPERIMENTS`
+              experiment: str = DEFAULT_EXPERIMENT, # a key of `fairgan_nb.experiments.EXPERIMENTS`
               files: str | Path | None = None, # folder of the experiment's files (default: the checkout)
               trust_pickles: bool = False, # allow unpickling the experiment's generator (runs code from the pickle)
               overrides: dict | list[str] | None = None, # settings changed from the profile: ['gan.steps=40']
