@@ -15,7 +15,7 @@ from .core import (RunDir, resolve, get_device, seed_everything, default_run_dir
                              write_run_info, write_config, save_json, save_figure, save_table, show_grid, DEFAULT_EXPERIMENT)
 from .data import ImbalancedData, make_dataset, make_cifar10_lt
 from .models import AuxClassifier, EvalClassifier, CifarResNet18, save_model, load_model, generate
-from .experiments import (get_experiment, check_experiment_files, preset_file, preset_generator,
+from .experiments import (get_experiment, experiment_profile, check_experiment_files, preset_file, preset_generator,
                                     preset_race_classifier)
 from .train import train_gan, train_classifier, evaluate_classifier, read_log
 
@@ -54,9 +54,6 @@ class Experiment:
         return digest(self.preset, self.imbalance, self.seed, *parts)
 
 # %% ../nbs/00d_baseline.ipynb #42e4e62c
-def _preset_n_max(prof: Profile, preset) -> int:
-    return preset.counts[0] if prof.preset_sizes and preset.counts else prof.data.n_max
-
 def setup_experiment(profile: str | Profile = "smoke", seed: int = 0, run_dir: str | Path | None = None,
                      imbalance: str = "longtail", # 'longtail' (rho from the profile) or a share preset ('extreme')
                      experiment: str = DEFAULT_EXPERIMENT, # 'mnist_lt' (embedded), 'cifar10_lt' or 'ffhq_race' (user's files)
@@ -65,7 +62,7 @@ def setup_experiment(profile: str | Profile = "smoke", seed: int = 0, run_dir: s
                      overrides: dict | list[str] | None = None, # settings changed from the profile: {'gan.steps': 40}
                     ) -> Experiment:
     "Resolve the configuration, seed everything, build the data and open the run folder (with its `config.json`)."
-    prof, preset = resolve(profile, overrides), get_experiment(experiment)
+    prof, preset = experiment_profile(profile, experiment, overrides), get_experiment(experiment)
     if experiment != DEFAULT_EXPERIMENT and imbalance != "longtail":
         raise ValueError(f"share presets like {imbalance!r} belong to the embedded MNIST experiment, not {experiment!r}")
     if preset.files: check_experiment_files(preset, root)
@@ -74,7 +71,7 @@ def setup_experiment(profile: str | Profile = "smoke", seed: int = 0, run_dir: s
     write_run_info(run, prof, seed); write_config(run, prof)
     d = prof.data
     if preset.data == "mnist": data = make_dataset(d.heldout_per_class, d.n_max, d.rho, imbalance, seed)
-    elif preset.data == "cifar10": data = make_cifar10_lt(preset_file(preset, "data", root), _preset_n_max(prof, preset), d.rho, seed)
+    elif preset.data == "cifar10": data = make_cifar10_lt(preset_file(preset, "data", root), d.n_max, d.rho, seed)
     else: data = None
     return Experiment(prof, seed, run, data, imbalance, experiment, Path(root) if root else None, trust)
 

@@ -5,23 +5,25 @@
 # %% ../nbs/00ca_experiments.ipynb #56f13be7
 from __future__ import annotations
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 import torch
-from .core import df_to_markdown, get_profile
+from .config import Profile, get_profile, override
+from .core import df_to_markdown, resolve
 from .data import CIFAR10_CLASSES, MNIST_CLASSES, cifar10_lt_counts, longtail_counts
 from .weights import OPTIONAL_WEIGHTS, NeededFile, files_dir, optional_weights
 from .stylegan2 import StyleGAN2Generator, load_stylegan2
 from .fairface import RACE_GROUPINGS, FairFaceRaceClassifier, grouping_of, load_fairface
 
 # %% auto #0
-__all__ = ['CIFAR10_FILES', 'FFHQ_FILES', 'EXPERIMENTS', 'ExperimentPreset', 'get_experiment', 'missing_files',
-           'check_experiment_files', 'optional_status', 'preset_file', 'preset_generator', 'preset_race_classifier',
-           'preset_cost', 'presets_table', 'presets_markdown']
+__all__ = ['CIFAR10_FILES', 'FFHQ_FILES', 'EXPERIMENTS', 'ExperimentPreset', 'get_experiment', 'experiment_profile',
+           'missing_files', 'check_experiment_files', 'optional_status', 'preset_file', 'preset_generator',
+           'preset_race_classifier', 'preset_cost', 'presets_table', 'presets_markdown']
 
 # %% ../nbs/00ca_experiments.ipynb #1021eda1
 @dataclass(frozen=True)
 class ExperimentPreset:
-    "One experiment of the paper: data, generator, classifiers, sizes and the files the user supplies."
+    "One experiment of the paper: data, generator, classifiers, its own sizes and the files the user supplies."
     name: str
     summary: str
     data: str                      # 'mnist' (embedded), 'cifar10' (user's folder) or 'none' (pretrained generator)
@@ -34,13 +36,7 @@ class ExperimentPreset:
     counts: tuple[int, ...] | None = None # class sizes of the biased GAN's training set (None: pretrained generator)
     latent_space: str = "z"
     truncation_psi: float | None = None
-    quota: int = 5000              # accepted latents per group in the exploration
-    n_samples: int = 50_000        # generated samples labelled for the fairness metric
-    n_splits: int = 10
-    n_fid: int = 10_000
-    gan_steps: int | None = None   # training budget of the GANs trained here (None: none trained here)
-    gan_batch: int | None = None
-    clf_epochs: int | None = None  # training budget of classifiers trained here
+    sizes: tuple[tuple[str, Any], ...] = () # the experiment's own sizes: ('section.field', value) overrides of a profile
     files: tuple[NeededFile, ...] = ()
     optional: tuple[str, ...] = () # keys of OPTIONAL_WEIGHTS
     from_paper: tuple[str, ...] = ()
@@ -73,9 +69,7 @@ def _mnist_preset() -> ExperimentPreset:
         data="mnist", generator="dcgan", aux_classifier="AuxClassifier (LeNet-style CNN)",
         eval_classifier="EvalClassifier (VGG-style CNN)", groups=tuple(MNIST_CLASSES),
         source_shares=tuple(c / sum(counts) for c in counts), img_size=28, counts=counts,
-        quota=p.explore.quota, n_samples=p.eval.n_samples, n_splits=p.eval.n_splits, n_fid=p.eval.n_fid,
-        gan_steps=p.gan.steps, gan_batch=p.gan.batch_size, clf_epochs=p.clf.eval_epochs,
-        from_paper=("n_samples", "n_splits"), notes="ratio 10, the schedule of the paper's CIFAR10-LT; sizes of the paper profile")
+        from_paper=("eval.n_samples", "eval.n_splits"), notes="ratio 10, the schedule of the paper's CIFAR10-LT; sizes of the profile")
 
 def _cifar10_lt_preset() -> ExperimentPreset:
     counts = tuple(cifar10_lt_counts())
@@ -84,9 +78,9 @@ def _cifar10_lt_preset() -> ExperimentPreset:
         data="cifar10", generator="dcgan", aux_classifier="CifarResNet18 (ResNet-18, 3x3 stem)",
         eval_classifier="EvalClassifier (VGG-style CNN)", groups=tuple(CIFAR10_CLASSES),
         source_shares=tuple(c / sum(counts) for c in counts), img_size=32, counts=counts,
-        quota=sum(counts) // 10, n_samples=50_000, n_splits=10, n_fid=50_000,
-        gan_steps=50_000, gan_batch=64, clf_epochs=30, files=(CIFAR10_FILES,), optional=("inception",),
-        from_paper=("counts", "aux_classifier", "quota", "n_samples", "n_splits", "n_fid"),
+        sizes=(("data.n_max", counts[0]), ("explore.quota", sum(counts) // 10), ("eval.n_fid", 50_000)),
+        files=(CIFAR10_FILES,), optional=("inception",),
+        from_paper=("counts", "aux_classifier", "explore.quota", "eval.n_samples", "eval.n_splits", "eval.n_fid"),
         notes="quota: synthetic balanced data mixed 50/50 with the 20,431 real images; the paper's GAN architecture "
               "and training budgets for this run are not known here, these are the paper profile's")
 
@@ -97,8 +91,9 @@ def _ffhq_race_preset() -> ExperimentPreset:
         data="none", generator="stylegan2", aux_classifier="FairFace ResNet-34 (7 races -> 6 groups)",
         eval_classifier="FairFace ResNet-34 (7 races -> 6 groups)", groups=tuple(RACE_GROUPINGS["paper6"]),
         source_shares=(0.655, 0.017, 0.12, 0.175, 0.003, 0.03), img_size=1024, latent_space="z", truncation_psi=0.7,
-        quota=50_000, n_samples=50_000, n_splits=10, n_fid=50_000, files=FFHQ_FILES, optional=("inception", "eqface"),
-        from_paper=("groups", "source_shares", "truncation_psi", "latent_space", "n_samples", "n_splits", "n_fid", "aux_classifier"),
+        sizes=(("explore.quota", 50_000), ("eval.n_fid", 50_000)), files=FFHQ_FILES, optional=("inception", "eqface"),
+        from_paper=("groups", "source_shares", "truncation_psi", "latent_space", "eval.n_samples", "eval.n_splits", "eval.n_fid",
+                    "aux_classifier"),
         notes="source shares implied by the paper; quota 50,000 per group is their earlier paper's; one classifier "
               "both steers and measures, as in the paper; the rebalanced StyleGAN2 is trained outside this project",
         sections=("00d_baseline", "01_imbalance", "02_exploration"))
@@ -110,6 +105,15 @@ def get_experiment(name: str | ExperimentPreset) -> ExperimentPreset:
     if isinstance(name, ExperimentPreset): return name
     if name not in EXPERIMENTS: raise ValueError(f"unknown experiment {name!r}; choose one of {', '.join(EXPERIMENTS)}")
     return EXPERIMENTS[name]
+
+# %% ../nbs/00ca_experiments.ipynb #21f469ce
+def experiment_profile(profile: str | Profile, # a profile or its name
+                       preset: str | ExperimentPreset, # the experiment
+                       overrides: dict | list[str] | None = None, # settings changed on the command line
+                      ) -> Profile:
+    "The run's configuration: `profile`, the preset's own sizes where the profile takes them, then `overrides`; device resolved."
+    p, pr = get_profile(profile), get_experiment(preset)
+    return resolve(override(p, dict(pr.sizes)) if p.preset_sizes else p, overrides)
 
 # %% ../nbs/00ca_experiments.ipynb #1174f3d3
 def missing_files(preset: str | ExperimentPreset, root: str | Path | None = None) -> list[tuple[str, NeededFile]]:
@@ -158,12 +162,12 @@ def preset_race_classifier(preset: str | ExperimentPreset, root: str | Path | No
     return load_fairface(preset_file(p, "classifier", root), grouping_of(p.groups), device, **kwargs)
 
 # %% ../nbs/00ca_experiments.ipynb #f0017472
-def preset_cost(preset: str | ExperimentPreset) -> dict:
-    "Sample and step counts that set the cost of a preset's paper-size run."
-    p = get_experiment(preset)
-    return dict(accepted_latents=p.quota * p.n_classes, rejection_calls=int(round(p.quota / min(p.source_shares))),
-                fairness_samples=p.n_samples, fid_samples=p.n_fid,
-                gan_images=p.gan_steps * p.gan_batch if p.gan_steps else None)
+def preset_cost(preset: str | ExperimentPreset, profile: str | Profile = "paper") -> dict:
+    "Sample and step counts that set the cost of a preset's run under `profile` (its resolved configuration)."
+    p = get_experiment(preset); c = experiment_profile(profile, p, {"compute.device": "cpu"})
+    return dict(accepted_latents=c.explore.quota * p.n_classes, rejection_calls=int(round(c.explore.quota / min(p.source_shares))),
+                fairness_samples=c.eval.n_samples, n_splits=c.eval.n_splits, fid_samples=c.eval.n_fid,
+                gan_images=c.gan.steps * c.gan.batch_size if p.generator == "dcgan" else None)
 
 def presets_table():
     "One row per preset: data, generator, classifiers, files to supply and cost."
@@ -177,7 +181,7 @@ def presets_table():
                      "files to supply": "<br>".join(f"`{f.path}`" for f in p.files) or "none",
                      "optional": ", ".join(p.optional) or "none",
                      "exploration (accepted)": f"{c['accepted_latents']:,}", "rejection sampling (calls)": f"{c['rejection_calls']:,}",
-                     "fairness samples": f"{c['fairness_samples']:,} ({p.n_splits} splits)",
+                     "fairness samples": f"{c['fairness_samples']:,} ({c['n_splits']} splits)",
                      "GAN training (images)": f"{c['gan_images']:,}" if c["gan_images"] else "not here"})
     return pd.DataFrame(rows)
 

@@ -157,9 +157,11 @@ def preflight(profile: str, seed: int, experiment: str, # as for `reproduce`
 def run_config(profile: str, # a named profile
                overrides: dict | list[str] | None = None, # --set section.field=value
                device: str | None = None, # --device: cpu, cuda, cuda:N (default: CUDA when present)
+               experiment: str = DEFAULT_EXPERIMENT, # its preset's own sizes apply where the profile takes them
               ) -> Profile:
-    "The run's resolved configuration: `profile` with `overrides`, on `device`."
-    return resolve(override(get_profile(profile), overrides), {"compute.device": device} if device else None)
+    "The run's resolved configuration: `profile`, the experiment's sizes, `overrides`, on `device`."
+    from fairgan_nb.experiments import experiment_profile
+    return resolve(experiment_profile(profile, experiment, overrides), {"compute.device": device} if device else None)
 
 def changed_settings(profile: Profile) -> dict:
     "The settings in which `profile` differs from the profile of its name (the defaults for a profile of one's own)."
@@ -180,7 +182,7 @@ def reproduce(profile: str = "quick", seed: int = 0, run_dir: str | Path | None 
     root = repo_root()
     nbs = Path(nbs) if nbs else (root/"nbs" if root else None)
     todo = preflight(profile, seed, experiment, nbs, only, files, trust_pickles, verbose, overrides)
-    cfg = run_config(profile, overrides, device)
+    cfg = run_config(profile, overrides, device, experiment)
     run = RunDir(Path(run_dir or default_run_dir(profile, seed, experiment)).resolve())
     fig = Path(fig_dir).resolve() if fig_dir else default_fig_dir(cfg, run, experiment)
     fig.mkdir(parents=True, exist_ok=True)

@@ -61,7 +61,7 @@ def test_presets_table_in_notebook_is_current(root):
 
 def test_cifar10_lt_preset_counts_are_the_published_ones():
     p = EXPERIMENTS["cifar10_lt"]
-    assert p.counts == (5000, 3871, 2997, 2320, 1796, 1391, 1077, 834, 645, 500) and p.quota == 2043
+    assert p.counts == (5000, 3871, 2997, 2320, 1796, 1391, 1077, 834, 645, 500) and dict(p.sizes)["explore.quota"] == 2043
     assert p.source_shares == tuple(c / 20_431 for c in p.counts)
 
 @pytest.fixture(scope="module")
