@@ -67,7 +67,7 @@ INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"  # torch-fidelity's
 INCEPTION_NET = "FeatureExtractorInceptionV3 (torch-fidelity, via torchmetrics), 2048-d pool"
 
 def inception_search_dirs() -> list[Path]:
-    "Where the Inception weights are looked for: `$FAIRGAN_WEIGHTS`, `weights/` of the experiments' files folder (`$FAIRGAN_FILES`, default the checkout), torch hub's checkpoints folder."
+    "Where the Inception weights are looked for: `$FAIRGAN_WEIGHTS`, `weights/` of the experiments' files folder (the checkout), torch hub's checkpoints folder."
     dirs = [Path(os.environ["FAIRGAN_WEIGHTS"])] if os.environ.get("FAIRGAN_WEIGHTS") else []
     if files_root(): dirs.append(files_root()/"weights")
     return dirs + [Path(torch.hub.get_dir())/"checkpoints"]

@@ -13,12 +13,9 @@ from .baseline import Experiment, fixed_latents
 from .metrics import class_counts, fairness_metrics
 
 # %% auto #0
-__all__ = ['EVAL_LATENT_OFFSET', 'NOISE_SIMS', 'label_generator', 'heldout_confusion', 'heldout_counts', 'sample_probs',
-           'fairness_report']
+__all__ = ['label_generator', 'heldout_confusion', 'heldout_counts', 'sample_probs', 'fairness_report']
 
 # %% ../nbs/01_imbalance.ipynb #ba79edc9
-EVAL_LATENT_OFFSET = 1  # fixed_latents offset of the evaluation samples (00d_baseline uses the same)
-
 @torch.inference_mode()
 def label_generator(G, evaluator, z: Tensor, # (N, z_dim) latents
                     batch_size: int = 500) -> Tensor: # (N, K) evaluator probabilities
@@ -37,13 +34,14 @@ def heldout_counts(exp: Experiment) -> Tensor: # (K,) held-out real samples per 
     return class_counts(s.y_heldout[s.y_heldout < k], k)
 
 def sample_probs(G, evaluator, exp: Experiment, n_samples: int | None = None, # default: the profile's
-                 offset: int = EVAL_LATENT_OFFSET, cache: bool = True) -> Tensor: # (N, K)
-    "Evaluator probabilities of `n_samples` generated samples, cached per (generator, evaluator, n)."
+                 stream: str = "evaluation", # the random stream of the latents (`fairgan_nb.config.STREAMS`)
+                 cache: bool = True) -> Tensor: # (N, K)
+    "Evaluator probabilities of `n_samples` generated samples, cached per (generator, evaluator, n, stream, seed)."
     n = n_samples or exp.profile.eval.n_samples
-    z = fixed_latents(exp, n, G.z_dim, offset)
+    z = fixed_latents(exp, n, G.z_dim, stream)
     run = lambda: label_generator(G, evaluator, z, exp.profile.eval.batch_size)
     if not cache: return run()
-    return cached(exp.run.cache/f"01_probs-{fingerprint(G)[:12]}-{fingerprint(evaluator)[:12]}-n{n}-o{offset}.pt", run, verbose=False)
+    return cached(exp.run.cache/f"01_probs-{exp.key(fingerprint(G), fingerprint(evaluator), n, stream)}.pt", run, verbose=False)
 
 # %% ../nbs/01_imbalance.ipynb #03143baf
 def fairness_report(G, evaluator, exp: Experiment, n_samples: int | None = None, # default: the profile's
@@ -56,6 +54,3 @@ def fairness_report(G, evaluator, exp: Experiment, n_samples: int | None = None,
     ev, held = exp.profile.eval, heldout_counts(exp) if correct else None
     return dict(model=model, **fairness_metrics(probs, confusion_counts if correct else None, ev.n_splits, ev.n_boot,
                                                 exp.seed, held))
-
-# %% ../nbs/01_imbalance.ipynb #e3cef82a
-NOISE_SIMS = {"smoke": 300, "quick": 4000, "paper": 20_000}  # simulated uniform draws per sample size

@@ -393,7 +393,7 @@ def test_the_device_reaches_every_stage(monkeypatch):
 
 
 def test_inception_weights_in_the_experiment_files_folder_are_found(empty_hub, tmp_path, monkeypatch):
-    monkeypatch.setenv("FAIRGAN_FILES", str(tmp_path/"files"))
+    monkeypatch.setattr(ev, "files_root", lambda: tmp_path/"files")
     assert ev.find_inception_weights() is None
     w = tmp_path/"files"/"weights"; w.mkdir(parents=True); (w/ev.INCEPTION_FILE).write_bytes(b"")
     assert ev.find_inception_weights() == w/ev.INCEPTION_FILE
