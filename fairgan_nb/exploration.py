@@ -4,32 +4,30 @@
 
 # %% ../nbs/02_exploration.ipynb #92310acc
 from __future__ import annotations
-import io, json, math, time, warnings, zipfile
-from dataclasses import dataclass, asdict, fields
+import json, math, time, warnings
+from dataclasses import dataclass, asdict, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Callable
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 from tqdm.auto import tqdm
-from .core import atomic_write, save_torch, load_torch
-from .models import is_style_based, fingerprint
+from fastcore.basics import patch
+from .core import save_torch, load_torch
+from .models import fingerprint
+from .latents import MUTATIONS, LatentSpace, finite_images, classify_latents, hit_labels, mutate, latent_dist
+from .latents import BalancedLatentSet
 
 # %% auto #0
-__all__ = ['MUTATIONS', 'SET_FORMAT', 'STATE_FORMAT', 'EXPLORE_SIZES', 'TRAINING_SEARCH', 'SearchCfg', 'check_search',
-           'resolve_targets', 'seed_latents', 'LatentSpace', 'finite_images', 'classify_latents', 'hit_labels',
-           'mutate', 'latent_dist', 'keep_children', 'to_uint8', 'png_bytes', 'pad_to', 'BalancedLatentSet',
-           'export_image_folder', 'export_stylegan_zip', 'class_stream_seed', 'load_search_state', 'shortfall_note',
-           'BFSearch', 'explore_bfs', 'rejection_sample', 'mean_pairwise_distance', 'nn_distances',
-           'near_duplicate_rate', 'search_cfg', 'seed_start', 'search_digest', 'balanced_set_path', 'cached_set',
-           'search_set', 'get_balanced_set', 'search_variants', 'cost_table', 'set_digest', 'evaluator_view',
-           'diversity_table', 'preview_children', 'class_roots', 'explorer_figure', 'has_widget_frontend',
-           'latent_explorer']
+__all__ = ['STATE_FORMAT', 'EXPLORE_SIZES', 'TRAINING_SEARCH', 'SearchCfg', 'check_search', 'resolve_targets', 'keep_children',
+           'class_stream_seed', 'ClassStats', 'TensorRows', 'Scan', 'Roots', 'Queue', 'Accepted', 'ClassState',
+           'SearchState', 'load_search_state', 'shortfall_note', 'BFSearch', 'explore_bfs', 'rejection_sample',
+           'mean_pairwise_distance', 'nn_distances', 'near_duplicate_rate', 'search_cfg', 'seed_start', 'search_digest',
+           'balanced_set_path', 'cached_set', 'search_set', 'get_balanced_set', 'search_variants', 'cost_table',
+           'set_digest', 'evaluator_view', 'diversity_table', 'preview_children', 'class_roots', 'explorer_figure',
+           'has_widget_frontend', 'latent_explorer']
 
 # %% ../nbs/02_exploration.ipynb #0a9b4fda
-MUTATIONS = ("gaussian", "pcn")
-
 @dataclass(frozen=True)
 class SearchCfg:
     "Parameters of the latent-space search; the defaults are the paper's."
@@ -70,205 +68,20 @@ def resolve_targets(targets, # class indices or names (None: every class)
     if len(set(out)) != len(out): raise ValueError(f"duplicate target classes in {targets!r}")
     return out
 
-# %% ../nbs/02_exploration.ipynb #46723127
-def seed_latents(seeds, # numbered seeds, (N,) ints
-                 z_dim: int) -> Tensor:
-    "The latent `(N, z_dim)` of each numbered seed: `randn(z_dim)` from a generator seeded with it."
-    g = torch.Generator()
-    return torch.stack([torch.randn(z_dim, generator=g.manual_seed(int(s))) for s in seeds])
-
-def _device(m) -> torch.device:
-    try: return next(iter(m.parameters())).device
-    except (AttributeError, StopIteration): return torch.device("cpu")
-
-class LatentSpace:
-    "Where the search moves: Z for a plain generator, W for a style-based one (with `mapping` and `synthesis`)."
-    def __init__(self, G, space: str = "auto"): # 'auto' (W if style-based, else Z), 'z' or 'w'
-        if space == "auto": space = "w" if is_style_based(G) else "z"
-        if space not in ("z", "w"): raise ValueError(f"unknown latent space {space!r}; choose 'auto', 'z' or 'w'")
-        if space == "w" and not is_style_based(G): raise ValueError("W space needs a style-based generator (mapping and synthesis)")
-        self.G, self.space, self.device = G, space, _device(G)
-
-    @torch.inference_mode()
-    def from_seeds(self, seeds) -> Tensor:
-        "Search-space latents of numbered seeds: `z`, or `mapping(z)` in W space."
-        z = seed_latents(seeds, self.G.z_dim)
-        return z if self.space == "z" else self.G.mapping(z.to(self.device)).float().cpu()
-
-    @torch.inference_mode()
-    def images(self, lat: Tensor, # (N, *latent_shape) search-space latents
-               batch_size: int = 500) -> Tensor:
-        "Images `(N,C,H,W)` in `[-1,1]`, on the generator's device."
-        f = self.G.sample if self.space == "z" else self.G.synthesis
-        if not len(lat): return f(self.from_seeds([0]).to(self.device)).float()[:0]
-        return torch.cat([f(b.to(self.device)).float() for b in lat.split(batch_size)])
-
-def finite_images(x: Tensor) -> Tensor:
-    "The default usability test: every pixel is finite. `(N,)` bool."
-    return torch.isfinite(x).flatten(1).all(1)
-
-@torch.inference_mode()
-def classify_latents(space: LatentSpace, clf, lat: Tensor, usable: Callable = finite_images,
-                     batch_size: int = 500) -> tuple[Tensor, Tensor]:
-    "Classifier probabilities `(N,K)` and usability `(N,)` of the images of `lat`."
-    dev, ps, oks = _device(clf), [], []
-    for b in lat.split(batch_size):
-        x = space.images(b, batch_size)
-        oks.append(usable(x).cpu())
-        ps.append(F.softmax(clf(torch.nan_to_num(x).to(dev)).float(), 1).cpu())
-    return torch.cat(ps), torch.cat(oks)
-
-def hit_labels(probs: Tensor, # (N,K) classifier probabilities
-               ok: Tensor, # (N,) bool, usable outputs
-               confidence: float | None = None) -> Tensor:
-    "The class each latent is accepted into (the argmax), or -1 if unusable or below `confidence`. `(N,)` long."
-    p, lab = probs.max(1)
-    keep = ok if confidence is None else ok & (p >= confidence)
-    return torch.where(keep, lab, torch.full_like(lab, -1))
-
 # %% ../nbs/02_exploration.ipynb #5a52d5ed
-def mutate(lat: Tensor, # (*latent_shape) the parent
-           eps: Tensor, # (n_children, *latent_shape) standard normal noise
-           sigma: float, mutation: str = "gaussian") -> Tensor:
-    "Children of `lat`: `lat + sigma*eps` (the paper) or `sqrt(1-sigma^2)*lat + sigma*eps` ('pcn')."
-    if mutation == "gaussian": return lat + sigma * eps
-    if mutation == "pcn": return math.sqrt(1 - sigma ** 2) * lat + sigma * eps
-    raise ValueError(f"unknown mutation {mutation!r}; choose one of {', '.join(MUTATIONS)}")
-
-def latent_dist(a: Tensor, b: Tensor) -> Tensor:
-    "Euclidean distance between latents of any shape, over all but the first dimension."
-    return (a - b).flatten(1).norm(dim=1)
-
 def keep_children(children: Tensor, # (n, *latent_shape)
                   parent: Tensor, root: Tensor, # (*latent_shape) each
                   depth: int, # the children's depth (root: 0)
                   cfg: SearchCfg) -> Tensor:
     "Which children join the queue: the outward rule, then the optional depth and norm caps. `(n,)` bool."
-    keep = torch.ones(len(children), dtype=torch.bool)
+    keep = torch.ones(len(children), dtype=torch.bool, device=children.device)
     if cfg.outward: keep &= latent_dist(children, root[None]) > latent_dist(parent[None], root[None])
     if cfg.max_depth is not None and depth > cfg.max_depth: keep[:] = False
     if cfg.max_norm is not None: keep &= children.flatten(1).norm(dim=1) <= cfg.max_norm
     return keep
 
-# %% ../nbs/02_exploration.ipynb #4938b125
-SET_FORMAT = "fairgan_nb.balanced_set/1"
-_SET_TENSORS = ("latents", "labels", "probs", "root", "parent", "depth", "seeds")
-
-def to_uint8(x: Tensor # (N,C,H,W) in [-1,1]
-            ) -> np.ndarray: # (N,H,W,C) uint8
-    "Images in `[-1,1]` as `uint8` arrays in `[0,255]`, channels last."
-    return x.detach().cpu().float().clamp(-1, 1).add(1).mul(127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
-
-def png_bytes(img: np.ndarray # (H,W,C) uint8, C = 1 or 3
-             ) -> bytes:
-    "One image as PNG bytes (grayscale for one channel)."
-    from PIL import Image
-    buf = io.BytesIO()
-    Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img).save(buf, format="png", optimize=False)
-    return buf.getvalue()
-
-def pad_to(x: Tensor, # (N,C,H,W)
-           size: int, value: float = -1.0) -> Tensor:
-    "Pad images evenly to `size x size` with `value` (the background)."
-    h, w = x.shape[-2:]
-    if size < max(h, w): raise ValueError(f"cannot pad {h}x{w} images to {size}x{size}")
-    t, l = (size - h) // 2, (size - w) // 2
-    return F.pad(x, (l, size - w - l, t, size - h - t), value=value)
-
-# %% ../nbs/02_exploration.ipynb #3ada8d48
-@dataclass
-class BalancedLatentSet:
-    "A class-balanced set of latents of one generator, with the search that found them."
-    latents: Tensor  # (N, *latent_shape) latents in the search space
-    labels: Tensor   # (N,) class index assigned by the auxiliary classifier
-    probs: Tensor    # (N, K) the auxiliary classifier's probabilities
-    root: Tensor     # (N,) id of the latent's tree
-    parent: Tensor   # (N,) index of the parent in this set, -1 for roots
-    depth: Tensor    # (N,) generations from the root (root: 0)
-    seeds: Tensor    # (N,) numbered seed of the tree's root
-    classes: list    # class names, K of them
-    space: str       # 'z' or 'w'
-    method: str      # 'bfs' or 'rejection'
-    generator_fp: str
-    classifier_fp: str
-    params: dict     # the search parameters
-    stats: dict      # per-class cost: {class index: {calls, accepted, roots, unusable, wall_s, status, ...}}, totals
-
-    def __len__(self): return len(self.labels)
-    def counts(self) -> list[int]:
-        "Latents per class."
-        return torch.bincount(self.labels, minlength=len(self.classes)).tolist()
-    def subset(self, idx: Tensor) -> "BalancedLatentSet":
-        "The latents at `idx` (parents outside the subset become -1)."
-        idx = torch.as_tensor(idx, dtype=torch.long)
-        remap = torch.full((len(self),), -1, dtype=torch.long); remap[idx] = torch.arange(len(idx))
-        d = {k: getattr(self, k)[idx] for k in _SET_TENSORS}
-        d["parent"] = torch.where(d["parent"] >= 0, remap[d["parent"].clamp(min=0)], d["parent"])
-        return BalancedLatentSet(**{**self._meta(), **d})
-    def _meta(self) -> dict: return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _SET_TENSORS}
-
-    def save(self, path: Path | str) -> Path:
-        "Write the set atomically in the documented format."
-        d = {k: getattr(self, k).detach().cpu().contiguous() for k in _SET_TENSORS}
-        return save_torch(dict(format=SET_FORMAT, **d, **self._meta()), path)
-
-    @classmethod
-    def load(cls, path: Path | str) -> "BalancedLatentSet":
-        "Read a set written by `save` (`torch.load(weights_only=True)`, no code runs)."
-        d = load_torch(path, "balanced latent set")
-        if not isinstance(d, dict) or d.get("format") != SET_FORMAT: raise ValueError(f"{path} is not a {SET_FORMAT} file")
-        return cls(**{f.name: d[f.name] for f in fields(cls)})
-
-    def check_models(self, G, clf):
-        "Raise if `G` or `clf` are not the models this set was searched with."
-        for what, fp, m in (("generator", self.generator_fp, G), ("classifier", self.classifier_fp, clf)):
-            if fingerprint(m) != fp: raise ValueError(f"this set was searched with {what} {fp}, not {fingerprint(m)}")
-
-    def images(self, G, idx: Tensor | None = None, batch_size: int = 500) -> Tensor:
-        "Images `(N,C,H,W)` in `[-1,1]` of the latents (all, or those at `idx`), on the CPU."
-        lat = self.latents if idx is None else self.latents[torch.as_tensor(idx, dtype=torch.long)]
-        return LatentSpace(G, self.space).images(lat, batch_size).cpu()
-
-# %% ../nbs/02_exploration.ipynb #1a4e61fb
-def _batches(n: int, size: int = 500): return [torch.arange(i, min(i + size, n)) for i in range(0, n, size)]
-
-def export_image_folder(s: BalancedLatentSet, G, root: Path | str) -> Path:
-    "Write the set's images as `<root>/<class>/<index>.png`, one folder per class."
-    import shutil
-    root = Path(root)
-    if root.exists(): raise FileExistsError(f"{root} exists; export into a new folder")
-    bad = [c for c in s.classes if not c or "/" in c or c in (".", "..")]
-    if bad: raise ValueError(f"class names {bad} cannot be folder names")
-    tmp = root.with_name(f".{root.name}.tmp"); shutil.rmtree(tmp, ignore_errors=True)
-    for c in set(s.labels.tolist()): (tmp/s.classes[c]).mkdir(parents=True)
-    for idx in _batches(len(s)):
-        for i, img in zip(idx.tolist(), to_uint8(s.images(G, idx))):
-            (tmp/s.classes[int(s.labels[i])]/f"{i:06d}.png").write_bytes(png_bytes(img))
-    tmp.rename(root)
-    return root
-
-def export_stylegan_zip(s: BalancedLatentSet, G, path: Path | str,
-                        resolution: int | None = None # None: the image size if a power of two, else the next one (padded)
-                       ) -> Path:
-    "Write the set as a StyleGAN2-ADA dataset ZIP: PNG images and `dataset.json` with class labels."
-    n = len(s); h = s.images(G, torch.arange(min(n, 1))).shape[-1] if n else 0
-    res = resolution or 2 ** math.ceil(math.log2(max(h, 4)))
-    if res & (res - 1): raise ValueError(f"StyleGAN2-ADA needs a power-of-two resolution, got {res}")
-    names = [f"{i:08d}"[:5] + f"/img{i:08d}.png" for i in range(n)]
-    def write(p):
-        with zipfile.ZipFile(p, "w", compression=zipfile.ZIP_STORED) as zf:
-            for idx in _batches(n):
-                for i, img in zip(idx.tolist(), to_uint8(pad_to(s.images(G, idx), res))): zf.writestr(names[i], png_bytes(img))
-            labels = [[nm, int(l)] for nm, l in zip(names, s.labels.tolist())]
-            zf.writestr("dataset.json", json.dumps({"labels": labels, "classes": list(s.classes)}))
-    return atomic_write(path, write)
-
 # %% ../nbs/02_exploration.ipynb #4b2436c2
-STATE_FORMAT = "fairgan_nb.search_state/2"
-_STATS0 = dict(calls=0, root_calls=0, frontier_calls=0, accepted=0, roots=0, unusable=0, wall_s=0.0, status="")
-_ACC = ("latents", "labels", "probs", "root", "parent", "depth")
-
-def _empty(shape, dtype=torch.float32) -> Tensor: return torch.zeros((0, *shape), dtype=dtype)
+STATE_FORMAT = "fairgan_nb.search_state/3"
 
 def class_stream_seed(seed_start: int, t: int) -> int:
     "Seed of class `t`'s stream of mutation noise."
@@ -280,32 +93,112 @@ def _search_key(G, clf, classes, targets, quota, cfg, seed_start, space) -> dict
     return dict(classes=list(classes), targets=targets, quota=int(quota), cfg=c, seed_start=int(seed_start),
                 space=space, generator_fp=fingerprint(G), classifier_fp=fingerprint(clf))
 
-def _new_class(lat_shape: tuple, k: int, seed: int) -> dict:
-    "The search state of one class: accepted latents (tree-local ids), roots, queue, cursor, counters, RNG."
-    z = lambda: torch.zeros(0, dtype=torch.long)
-    return dict(acc=dict(latents=_empty(lat_shape), labels=z(), probs=_empty((k,)), root=z(), parent=z(), depth=z()),
-                roots=dict(latents=_empty(lat_shape), seeds=z()),
-                queue=dict(latents=_empty(lat_shape), parent=z(), depth=z(), root=z()),
-                tree_n=0, cursor=0, stats=dict(_STATS0), rng=torch.Generator().manual_seed(seed).get_state())
+@dataclass
+class ClassStats:
+    "One class's counters, as the set's `stats['per_class']` reports them."
+    calls: int = 0           # generator calls: root_calls + frontier_calls
+    root_calls: int = 0      # seeds scanned for roots
+    frontier_calls: int = 0  # latents popped from the class's queues
+    accepted: int = 0
+    roots: int = 0
+    unusable: int = 0        # unusable outputs among the popped latents
+    wall_s: float = 0.0
+    status: str = ""         # '' while searching, then 'full', 'draw budget' or 'unusable cap'
 
-def _new_state(key: dict, lat_shape: tuple, k: int) -> dict:
-    return dict(format=STATE_FORMAT, key=key, images=0, scan=dict(labels=torch.zeros(0, dtype=torch.long), probs=_empty((k,))),
-                cls={t: _new_class(lat_shape, k, class_stream_seed(key["seed_start"], t)) for t in key["targets"]})
+# %% ../nbs/02_exploration.ipynb #05910f86
+class TensorRows:
+    "Base of the state's tensor groups: aligned tensors, one row per latent."
+    def __len__(self) -> int: return len(getattr(self, fields(self)[0].name))
+    def __getitem__(self, idx) -> TensorRows: return type(self)(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
+    def cat(self, *more: TensorRows) -> TensorRows:
+        "These rows followed by those of `more`."
+        if not more: return self
+        return type(self)(**{f.name: torch.cat([getattr(r, f.name) for r in (self, *more)]) for f in fields(self)})
+    @classmethod
+    def from_dict(cls, d: dict, device="cpu") -> TensorRows: return cls(**{f.name: d[f.name].to(device) for f in fields(cls)})
+    @classmethod
+    def empty(cls, lat_shape: tuple, k: int, device="cpu") -> TensorRows:
+        "No rows: float latents `(0, *lat_shape)` and probabilities `(0, k)`, long for the rest."
+        shape = dict(latents=(0, *lat_shape), probs=(0, k))
+        return cls(**{f.name: torch.zeros(shape.get(f.name, (0,)), dtype=torch.float32 if f.name in shape else torch.long,
+                                          device=device) for f in fields(cls)})
 
-def load_search_state(path: Path | str, key: dict) -> dict:
-    "A saved search state, checked to belong to the search described by `key`."
-    st = load_torch(path, "search state")
-    if not isinstance(st, dict) or st.get("format") != STATE_FORMAT: raise ValueError(f"{path} is not a {STATE_FORMAT} file")
-    diff = [k for k in key if st["key"].get(k) != key[k]]
+@dataclass
+class Scan(TensorRows):
+    "The seed stream, classified once for all classes: each seed's accepted class (-1: none) and probabilities."
+    labels: Tensor; probs: Tensor
+
+@dataclass
+class Roots(TensorRows):
+    "A class's roots: their latents and numbered seeds."
+    latents: Tensor; seeds: Tensor
+
+@dataclass
+class Queue(TensorRows):
+    "A class's frontier: latents to classify, their tree, parent (an index among the class's accepted) and depth."
+    latents: Tensor; root: Tensor; parent: Tensor; depth: Tensor
+
+@dataclass
+class Accepted(TensorRows):
+    "A class's accepted latents, their probabilities, tree, parent and depth."
+    latents: Tensor; probs: Tensor; root: Tensor; parent: Tensor; depth: Tensor
+
+# %% ../nbs/02_exploration.ipynb #fea36fe8
+@dataclass
+class ClassState:
+    "One target class's search: its roots, queue and accepted latents, cursor, counters and noise stream."
+    acc: Accepted
+    roots: Roots
+    queue: Queue
+    rng: Tensor        # the state of the class's noise stream (a CPU `torch.Generator`)
+    stats: ClassStats = field(default_factory=ClassStats)
+    tree_n: int = 0    # latents accepted in the current tree
+    cursor: int = 0    # position in the seed stream where the next root is looked for
+
+    @classmethod
+    def from_dict(cls, d: dict, device="cpu") -> ClassState:
+        return cls(Accepted.from_dict(d["acc"], device), Roots.from_dict(d["roots"], device), Queue.from_dict(d["queue"], device),
+                   d["rng"], ClassStats(**d["stats"]), d["tree_n"], d["cursor"])
+
+def _plain(x):
+    "Dataclasses as dicts of their fields, tensors on the CPU: what the weights-only loader reads back."
+    if is_dataclass(x): return {f.name: _plain(getattr(x, f.name)) for f in fields(x)}
+    if isinstance(x, dict): return {k: _plain(v) for k, v in x.items()}
+    return x.cpu() if isinstance(x, Tensor) else x
+
+@dataclass
+class SearchState:
+    "A whole search: the key it must match to be resumed, the classified seed stream, each target class's state."
+    key: dict
+    scan: Scan
+    cls: dict          # {target class: ClassState}
+    images: int = 0    # images generated, each counted once
+
+    @classmethod
+    def new(cls, key: dict, lat_shape: tuple, k: int, device="cpu") -> SearchState:
+        "The state of a search that has not started."
+        new = lambda t: ClassState(*(g.empty(lat_shape, k, device) for g in (Accepted, Roots, Queue)),
+                                   torch.Generator().manual_seed(class_stream_seed(key["seed_start"], t)).get_state())
+        return cls(key, Scan.empty(lat_shape, k, device), {t: new(t) for t in key["targets"]})
+    def to_dict(self) -> dict: return dict(format=STATE_FORMAT, **_plain(self))
+    @classmethod
+    def from_dict(cls, d: dict, device="cpu") -> SearchState:
+        return cls(d["key"], Scan.from_dict(d["scan"], device), {t: ClassState.from_dict(c, device) for t, c in d["cls"].items()}, d["images"])
+    def copy(self) -> SearchState: return replace(self, cls={t: replace(c, stats=replace(c.stats)) for t, c in self.cls.items()})
+
+# %% ../nbs/02_exploration.ipynb #abd66a5f
+def load_search_state(path: Path | str, key: dict, device="cpu") -> SearchState | None:
+    "The search state at `path`, checked to belong to the search `key`, on `device`; None for an older format."
+    d = load_torch(path, "search state")
+    fmt = str(d.get("format")) if isinstance(d, dict) else ""
+    if fmt.startswith("fairgan_nb.search_state/") and fmt != STATE_FORMAT:
+        warnings.warn(f"{path} holds a search state of an older format ({fmt}), which is not resumed: the search starts over")
+        return None
+    if fmt != STATE_FORMAT: raise ValueError(f"{path} is not a {STATE_FORMAT} file")
+    diff = [k for k in key if d["key"].get(k) != key[k]]
     if diff: raise ValueError(f"the search state at {path} belongs to another search (differs in {', '.join(diff)}); "
                               "pass the same models and parameters, or delete it to start over")
-    return st
-
-def _cat(d: dict, new: dict) -> dict: return {k: torch.cat([d[k], new[k]]) for k in d}
-
-def _copy_state(st: dict) -> dict:
-    "A copy of the state's containers; tensors are shared (the search never changes one in place)."
-    return {**st, "cls": {t: {**c, "stats": dict(c["stats"])} for t, c in st["cls"].items()}}
+    return SearchState.from_dict(d, device)
 
 # %% ../nbs/02_exploration.ipynb #d800db4e
 def shortfall_note(s: BalancedLatentSet) -> str:
@@ -328,155 +221,169 @@ class BFSearch:
         self.space, self.clf, self.cfg, self.quota, self.usable = LatentSpace(G, space), clf, cfg, quota, usable
         self.seed_start, self.classes = int(seed_start), list(classes)
         self.state_path, self.checkpoint_every = (Path(state_path) if state_path else None), checkpoint_every
-        key = _search_key(G, clf, classes, self.targets, quota, cfg, seed_start, self.space.space)
-        lat_shape = tuple(self.space.from_seeds([self.seed_start]).shape[1:])
-        resume = self.state_path is not None and self.state_path.exists()
-        self.st = load_search_state(self.state_path, key) if resume else _new_state(key, lat_shape, len(classes))
-        self.gens = {t: torch.Generator() for t in self.targets}
-        for t in self.targets: self.gens[t].set_state(self.st["cls"][t]["rng"])
+        key, dev = _search_key(G, clf, classes, self.targets, quota, cfg, seed_start, self.space.space), self.space.device
+        st = load_search_state(self.state_path, key, dev) if self.state_path is not None and self.state_path.exists() else None
+        self.st = st or SearchState.new(key, tuple(self.space.from_seeds([self.seed_start]).shape[1:]), len(classes), dev)
+        self.gens = {t: torch.Generator().set_state(self.st.cls[t].rng) for t in self.targets}
 
-    def _classify(self, lat: Tensor) -> tuple[Tensor, Tensor]:
-        probs, ok = classify_latents(self.space, self.clf, lat, self.usable, self.cfg.batch_size)
-        if probs.shape[1] != len(self.classes):
-            raise ValueError(f"the classifier gives {probs.shape[1]} classes, expected {len(self.classes)}")
-        self.st["images"] += len(lat)
-        return probs, ok
+# %% ../nbs/02_exploration.ipynb #512ab320
+@patch
+def _classify(self: BFSearch, lat: Tensor) -> tuple[Tensor, Tensor]:
+    "Probabilities and usability of `lat`, counted in the search's images."
+    probs, ok = classify_latents(self.space, self.clf, lat, self.usable, self.cfg.batch_size)
+    if probs.shape[1] != len(self.classes):
+        raise ValueError(f"the classifier gives {probs.shape[1]} classes, expected {len(self.classes)}")
+    self.st.images += len(lat)
+    return probs, ok
 
-    def _find_root(self, t: int) -> int | None:
-        "Position in the seed stream of class `t`'s next root, scanning more seeds as needed (None: budget spent)."
-        c, lim = self.st["cls"][t], self.cfg.max_draws
-        while True:
-            sc = self.st["scan"]
-            hits = (sc["labels"][c["cursor"]:lim] == t).nonzero()
-            if len(hits): pos = c["cursor"] + int(hits[0]); c["cursor"] = pos + 1; return pos
-            n = len(sc["labels"])
-            if n >= lim: c["cursor"] = lim; return None
-            seeds = torch.arange(n, min(n + self.cfg.batch_size, lim)) + self.seed_start
-            probs, ok = self._classify(self.space.from_seeds(seeds))
-            self.st["scan"] = _cat(sc, dict(labels=hit_labels(probs, ok, self.cfg.confidence), probs=probs))
+@patch
+def _find_root(self: BFSearch, t: int) -> int | None:
+    "Position in the seed stream of class `t`'s next root, scanning more seeds as needed (None: budget spent)."
+    c, lim = self.st.cls[t], self.cfg.max_draws
+    while True:
+        hits = (self.st.scan.labels[c.cursor:lim] == t).nonzero()
+        if len(hits): pos = c.cursor + int(hits[0]); c.cursor = pos + 1; return pos
+        n = len(self.st.scan)
+        if n >= lim: c.cursor = lim; return None
+        seeds = torch.arange(n, min(n + self.cfg.batch_size, lim)) + self.seed_start
+        probs, ok = self._classify(self.space.from_seeds(seeds))
+        self.st.scan = self.st.scan.cat(Scan(hit_labels(probs, ok, self.cfg.confidence), probs))
 
-    def _accept(self, t: int, rows: list, queued: list, lat, prob, root: int, parent: int, depth: int):
-        "Record one accepted latent of class `t` in `rows` and its children in `queued` (noise drawn even for dropped children)."
-        c, cfg = self.st["cls"][t], self.cfg
-        m = len(c["acc"]["labels"]) + len(rows)
-        rows.append(dict(latents=lat[None], labels=torch.tensor([t]), probs=prob[None], root=torch.tensor([root]),
-                         parent=torch.tensor([parent]), depth=torch.tensor([depth])))
-        kids = mutate(lat, torch.randn((cfg.n_children, *lat.shape), generator=self.gens[t]), cfg.sigma, cfg.mutation)
-        kids = kids[keep_children(kids, lat, c["roots"]["latents"][root], depth + 1, cfg)]; n = len(kids)
-        queued.append(dict(latents=kids, parent=torch.full((n,), m), depth=torch.full((n,), depth + 1), root=torch.full((n,), root)))
+# %% ../nbs/02_exploration.ipynb #8071ce25
+@patch
+def _accept(self: BFSearch, t: int, rows: list, queued: list, lat: Tensor, prob: Tensor, root: int, parent: int, depth: int):
+    "Record one accepted latent of class `t` in `rows` and its children in `queued` (noise drawn even for dropped children)."
+    c, cfg, dev = self.st.cls[t], self.cfg, lat.device
+    m = len(c.acc) + len(rows)
+    rows.append(Accepted(lat[None], prob[None], *(torch.tensor([v], device=dev) for v in (root, parent, depth))))
+    kids = mutate(lat, torch.randn((cfg.n_children, *lat.shape), generator=self.gens[t]).to(dev), cfg.sigma, cfg.mutation)
+    kids = kids[keep_children(kids, lat, c.roots.latents[root], depth + 1, cfg)]
+    queued.append(Queue(kids, *(torch.full((len(kids),), v, device=dev) for v in (root, m, depth + 1))))
 
-    def _commit(self, t: int, rows: list, queued: list, drop: int = 0):
-        "Append a step's accepted latents and children of class `t`, after dropping `drop` latents from its queue front."
-        c = self.st["cls"][t]
-        q = {k: v[drop:] for k, v in c["queue"].items()}
-        if rows: c["acc"] = _cat(c["acc"], {k: torch.cat([r[k] for r in rows]) for k in c["acc"]})
-        if queued: q = _cat(q, {k: torch.cat([r[k] for r in queued]) for k in q})
-        c["queue"], c["rng"] = q, self.gens[t].get_state()
-        c["stats"]["accepted"] += len(rows); c["tree_n"] += len(rows)
+@patch
+def _commit(self: BFSearch, t: int, rows: list, queued: list, drop: int = 0):
+    "Append a step's accepted latents and children of class `t`, after dropping `drop` latents from its queue front."
+    c = self.st.cls[t]
+    c.acc, c.queue, c.rng = c.acc.cat(*rows), c.queue[drop:].cat(*queued), self.gens[t].get_state()
+    c.stats.accepted += len(rows); c.tree_n += len(rows)
 
-    def _new_tree(self, t: int):
-        "Drop what is left of the queue, find class `t`'s next root, accept it and queue its children."
-        c = self.st["cls"][t]
-        c["queue"] = {k: v[:0] for k, v in c["queue"].items()}; c["tree_n"] = 0
-        pos = self._find_root(t)
-        if pos is None: c["stats"]["status"] = "draw budget"; return
-        seed = self.seed_start + pos; lat = self.space.from_seeds([seed])[0]
-        r = len(c["roots"]["seeds"])
-        c["roots"] = _cat(c["roots"], dict(latents=lat[None], seeds=torch.tensor([seed])))
-        c["stats"]["roots"] += 1
-        rows, queued = [], []
-        self._accept(t, rows, queued, lat, self.st["scan"]["probs"][pos], r, -1, 0)
-        self._commit(t, rows, queued)
+@patch
+def _new_tree(self: BFSearch, t: int):
+    "Drop what is left of class `t`'s queue, find its next root, accept it and queue its children."
+    c = self.st.cls[t]
+    c.queue, c.tree_n = c.queue[:0], 0
+    pos = self._find_root(t)
+    if pos is None: c.stats.status = "draw budget"; return
+    seed = self.seed_start + pos; lat = self.space.from_seeds([seed])[0]
+    c.roots = c.roots.cat(Roots(lat[None], torch.tensor([seed], device=lat.device))); c.stats.roots += 1
+    rows, queued = [], []
+    self._accept(t, rows, queued, lat, self.st.scan.probs[pos], len(c.roots) - 1, -1, 0)
+    self._commit(t, rows, queued)
 
-    def _room(self, t: int) -> int:
-        "How many latents class `t` may pop now without going past its quota or its tree's cap."
-        c = self.st["cls"][t]
-        room = min(self.quota - c["stats"]["accepted"], len(c["queue"]["depth"]))
-        return room if self.cfg.max_per_root is None else min(room, self.cfg.max_per_root - c["tree_n"])
+# %% ../nbs/02_exploration.ipynb #2dbf56d2
+@patch
+def _room(self: BFSearch, t: int) -> int:
+    "How many latents class `t` may pop now without going past its quota or its tree's cap."
+    c = self.st.cls[t]
+    room = min(self.quota - c.stats.accepted, len(c.queue))
+    return room if self.cfg.max_per_root is None else min(room, self.cfg.max_per_root - c.tree_n)
 
-    def _frontier(self, active: list[int]) -> dict[int, float]:
-        "Pop up to `batch_size` latents from the classes' queues, classify them together, handle each class in order."
-        take, left = {}, self.cfg.batch_size
-        for t in active: take[t] = min(self._room(t), left); left -= take[t]
-        take = {t: b for t, b in take.items() if b > 0}
-        if not take: return {}
-        t0 = time.perf_counter()
-        probs, ok = self._classify(torch.cat([self.st["cls"][t]["queue"]["latents"][:b] for t, b in take.items()]))
-        lab, i0 = hit_labels(probs, ok, self.cfg.confidence), 0
-        for t, b in take.items():
-            c, q, rows, queued = self.st["cls"][t], self.st["cls"][t]["queue"], [], []
-            for i in range(b):
-                c["stats"]["frontier_calls"] += 1
-                if not ok[i0 + i]:
-                    c["stats"]["unusable"] += 1
-                    if c["stats"]["unusable"] > self.cfg.max_unusable: c["stats"]["status"] = "unusable cap"; break
-                elif lab[i0 + i] == t:
-                    self._accept(t, rows, queued, q["latents"][i], probs[i0 + i], int(q["root"][i]), int(q["parent"][i]), int(q["depth"][i]))
-            self._commit(t, rows, queued, drop=b); i0 += b
-        dt = time.perf_counter() - t0
-        return {t: dt * b / i0 for t, b in take.items()}
+@patch
+def _frontier(self: BFSearch, active: list[int]) -> dict[int, float]:
+    "Pop up to `batch_size` latents from the classes' queues, classify them together, handle each class in order."
+    take, left = {}, self.cfg.batch_size
+    for t in active: take[t] = min(self._room(t), left); left -= take[t]
+    take = {t: b for t, b in take.items() if b > 0}
+    if not take: return {}
+    t0 = time.perf_counter()
+    probs, ok = self._classify(torch.cat([self.st.cls[t].queue.latents[:b] for t, b in take.items()]))
+    lab, ok, i0 = hit_labels(probs, ok, self.cfg.confidence).tolist(), ok.tolist(), 0
+    for t, b in take.items(): self._handle(t, probs[i0:i0 + b], ok[i0:i0 + b], lab[i0:i0 + b]); i0 += b
+    dt = time.perf_counter() - t0
+    return {t: dt * b / i0 for t, b in take.items()}
 
-    def _step(self):
-        "One unit of work: new trees for the classes that need one, then one shared batch of the queues."
-        active = [t for t in self.targets if not self.st["cls"][t]["stats"]["status"]]
-        cap = self.cfg.max_per_root
-        for t in active:
-            c = self.st["cls"][t]
-            if len(c["queue"]["depth"]) == 0 or (cap is not None and c["tree_n"] >= cap):
-                t0 = time.perf_counter(); self._new_tree(t); c["stats"]["wall_s"] += time.perf_counter() - t0
-        for t, dt in self._frontier([t for t in active if not self.st["cls"][t]["stats"]["status"]]).items():
-            self.st["cls"][t]["stats"]["wall_s"] += dt
-        for t in active:
-            s, c = self.st["cls"][t]["stats"], self.st["cls"][t]
-            if s["accepted"] >= self.quota: s["status"] = "full"
-            s["root_calls"] = c["cursor"]; s["calls"] = s["root_calls"] + s["frontier_calls"]
+@patch
+def _handle(self: BFSearch, t: int, probs: Tensor, ok: list[bool], lab: list[int]):
+    "Class `t`'s popped latents in queue order: count each, accept it (queueing its children) or drop it."
+    c, q, rows, queued, b = self.st.cls[t], self.st.cls[t].queue, [], [], len(ok)
+    tree = torch.stack([q.root[:b], q.parent[:b], q.depth[:b]], 1).tolist()
+    for i in range(b):
+        c.stats.frontier_calls += 1
+        if not ok[i]:
+            c.stats.unusable += 1
+            if c.stats.unusable > self.cfg.max_unusable: c.stats.status = "unusable cap"; break
+        elif lab[i] == t: self._accept(t, rows, queued, q.latents[i], probs[i], *tree[i])
+    self._commit(t, rows, queued, drop=b)
 
-    def _transaction(self):
-        "One step on a copy of the state: an interrupt anywhere leaves the state at the last step boundary."
-        prev, self.st = self.st, _copy_state(self.st)
-        try: self._step()
-        except BaseException:
-            self.st = prev
-            for t in self.targets: self.gens[t].set_state(prev["cls"][t]["rng"])
-            raise
+# %% ../nbs/02_exploration.ipynb #87c69e3b
+@patch
+def _step(self: BFSearch):
+    "One unit of work: new trees for the classes that need one, then one shared batch of the queues."
+    active, cap = [t for t in self.targets if not self.st.cls[t].stats.status], self.cfg.max_per_root
+    for t in active:
+        c = self.st.cls[t]
+        if len(c.queue) == 0 or (cap is not None and c.tree_n >= cap):
+            t0 = time.perf_counter(); self._new_tree(t); c.stats.wall_s += time.perf_counter() - t0
+    for t, dt in self._frontier([t for t in active if not self.st.cls[t].stats.status]).items():
+        self.st.cls[t].stats.wall_s += dt
+    for t in active:
+        s = self.st.cls[t].stats
+        if s.accepted >= self.quota: s.status = "full"
+        s.root_calls = self.st.cls[t].cursor; s.calls = s.root_calls + s.frontier_calls
 
-    def save_state(self):
-        "Write the search state atomically (no-op without a `state_path`)."
-        if self.state_path is not None: save_torch(self.st, self.state_path)
+@patch
+def _transaction(self: BFSearch):
+    "One step on a copy of the state: an interrupt anywhere leaves the state at the last step boundary."
+    prev, self.st = self.st, self.st.copy()
+    try: self._step()
+    except BaseException:
+        self.st = prev
+        for t in self.targets: self.gens[t].set_state(prev.cls[t].rng)
+        raise
 
-    def done(self) -> bool: return all(self.st["cls"][t]["stats"]["status"] for t in self.targets)
+@patch
+def done(self: BFSearch) -> bool: return all(self.st.cls[t].stats.status for t in self.targets)
 
-    def run(self, progress: bool = True) -> BalancedLatentSet:
-        "Search every target class (resuming a saved state), then return the set; the state file is removed."
-        n_acc = lambda: sum(self.st["cls"][t]["stats"]["accepted"] for t in self.targets)
-        pbar = tqdm(total=self.quota * len(self.targets), initial=n_acc(), desc="BFS", disable=not progress, mininterval=1)
-        last = time.time()
-        try:
-            while not self.done():
-                a0 = n_acc(); self._transaction(); pbar.update(n_acc() - a0)
-                if time.time() - last >= self.checkpoint_every: self.save_state(); last = time.time()
-        except BaseException:
-            self.save_state(); raise
-        finally: pbar.close()
-        if self.state_path is not None and self.state_path.exists(): self.state_path.unlink()
-        s = self.result()
-        if note := shortfall_note(s): warnings.warn(note, stacklevel=2)
-        return s
+# %% ../nbs/02_exploration.ipynb #5408a21a
+@patch
+def result(self: BFSearch) -> BalancedLatentSet:
+    "The accepted latents, class by class in target order, as a `BalancedLatentSet` on the CPU (trees renumbered)."
+    parts, n, r = [], 0, 0
+    for t in self.targets:
+        c = self.st.cls[t]; a = c.acc
+        parts.append(dict(latents=a.latents, labels=torch.full((len(a),), t, device=a.root.device), probs=a.probs,
+                          root=a.root + r, parent=torch.where(a.parent >= 0, a.parent + n, a.parent), depth=a.depth,
+                          seeds=c.roots.seeds[a.root]))
+        n += len(a); r += len(c.roots)
+    stats, key = {t: asdict(self.st.cls[t].stats) for t in self.targets}, self.st.key
+    return BalancedLatentSet(**{k: torch.cat([p[k] for p in parts]).cpu() for k in parts[0]}, classes=self.classes,
+                             space=self.space.space, method="bfs", generator_fp=key["generator_fp"], classifier_fp=key["classifier_fp"],
+                             params=dict(quota=self.quota, targets=self.targets, seed_start=self.seed_start, **asdict(self.cfg)),
+                             stats=dict(per_class=stats, images=self.st.images, wall_s=sum(s["wall_s"] for s in stats.values())))
 
-    def result(self) -> BalancedLatentSet:
-        "The accepted latents, class by class in target order, as a `BalancedLatentSet` (tree ids and parents renumbered)."
-        st, key, parts, n, r = self.st, self.st["key"], [], 0, 0
-        for t in self.targets:
-            c = st["cls"][t]; a = c["acc"]
-            parts.append(dict(latents=a["latents"], labels=a["labels"], probs=a["probs"], root=a["root"] + r,
-                              parent=torch.where(a["parent"] >= 0, a["parent"] + n, a["parent"]), depth=a["depth"],
-                              seeds=c["roots"]["seeds"][a["root"]]))
-            n += len(a["labels"]); r += len(c["roots"]["seeds"])
-        stats = {t: dict(st["cls"][t]["stats"]) for t in self.targets}
-        return BalancedLatentSet(**{k: torch.cat([p[k] for p in parts]) for k in parts[0]}, classes=self.classes,
-                                 space=self.space.space, method="bfs", generator_fp=key["generator_fp"], classifier_fp=key["classifier_fp"],
-                                 params=dict(quota=self.quota, targets=self.targets, seed_start=self.seed_start, **asdict(self.cfg)),
-                                 stats=dict(per_class=stats, images=st["images"], wall_s=sum(s["wall_s"] for s in stats.values())))
+@patch
+def save_state(self: BFSearch):
+    "Write the search state atomically, its tensors on the CPU (no-op without a `state_path`)."
+    if self.state_path is not None: save_torch(self.st.to_dict(), self.state_path)
+
+# %% ../nbs/02_exploration.ipynb #044d7ab3
+@patch
+def run(self: BFSearch, progress: bool = True) -> BalancedLatentSet:
+    "Search every target class (resuming a saved state), then return the set; the state file is removed."
+    n_acc = lambda: sum(self.st.cls[t].stats.accepted for t in self.targets)
+    pbar = tqdm(total=self.quota * len(self.targets), initial=n_acc(), desc="BFS", disable=not progress, mininterval=1)
+    last = time.time()
+    try:
+        while not self.done():
+            a0 = n_acc(); self._transaction(); pbar.update(n_acc() - a0)
+            if time.time() - last >= self.checkpoint_every: self.save_state(); last = time.time()
+    except BaseException:
+        self.save_state(); raise
+    finally: pbar.close()
+    if self.state_path is not None and self.state_path.exists(): self.state_path.unlink()
+    s = self.result()
+    if note := shortfall_note(s): warnings.warn(note, stacklevel=2)
+    return s
 
 # %% ../nbs/02_exploration.ipynb #c1e4deec
 def explore_bfs(G, # the biased generator (Z space, or W space if style-based)
@@ -500,7 +407,7 @@ def rejection_sample(G, clf, classes: list[str], quota: int, targets=None, cfg: 
     "Rejection sampling with the search's classifier, acceptance rule and quotas: draw seeds in order, keep hits."
     targets = resolve_targets(targets, list(classes)); check_search(cfg, quota)
     sp = LatentSpace(G, space); k = len(classes)
-    stats = {t: dict(_STATS0) for t in targets}; keep = {t: [] for t in targets}
+    stats = {t: asdict(ClassStats()) for t in targets}; keep = {t: [] for t in targets}
     n, images, unusable, t0 = 0, 0, 0, time.perf_counter()
     pbar = tqdm(total=quota * len(targets), desc="rejection", disable=not progress, mininterval=1)
     while n < cfg.max_draws and any(len(keep[t]) < quota for t in targets):
@@ -509,22 +416,22 @@ def rejection_sample(G, clf, classes: list[str], quota: int, targets=None, cfg: 
         if probs.shape[1] != k: raise ValueError(f"the classifier gives {probs.shape[1]} classes, expected {k}")
         lab = hit_labels(probs, ok, cfg.confidence); images += len(lat)
         for t in targets:
-            idx = (lab == t).nonzero().squeeze(1)[:quota - len(keep[t])]
+            idx = (lab == t).nonzero().squeeze(1)[:quota - len(keep[t])].tolist()
             keep[t] += [(int(seeds[i]), lat[i], probs[i]) for i in idx]; pbar.update(len(idx))
             s = stats[t]; s["accepted"] = s["roots"] = len(keep[t])
             if len(keep[t]) >= quota and not s["status"]:
-                s.update(status="full", calls=n + int(idx[-1]) + 1, wall_s=time.perf_counter() - t0,
-                         unusable=unusable + int((~ok[:int(idx[-1]) + 1]).sum()))
+                s.update(status="full", calls=n + idx[-1] + 1, wall_s=time.perf_counter() - t0,
+                         unusable=unusable + int((~ok[:idx[-1] + 1]).sum()))
         n += len(lat); unusable += int((~ok).sum())
     pbar.close()
     for t in targets:
         if not stats[t]["status"]: stats[t].update(status="draw budget", calls=n, wall_s=time.perf_counter() - t0, unusable=unusable)
         stats[t]["root_calls"] = stats[t]["calls"]
     rows = [(t, *r) for t in targets for r in keep[t]]; m = len(rows)
-    lat = torch.stack([r[2] for r in rows]) if m else _empty(tuple(sp.from_seeds([seed_start]).shape[1:]))
+    lat = torch.stack([r[2] for r in rows]).cpu() if m else torch.zeros((0, *sp.from_seeds([seed_start]).shape[1:]))
     return BalancedLatentSet(
         latents=lat, labels=torch.tensor([r[0] for r in rows], dtype=torch.long),
-        probs=torch.stack([r[3] for r in rows]) if m else _empty((k,)), root=torch.arange(m), parent=torch.full((m,), -1),
+        probs=torch.stack([r[3] for r in rows]).cpu() if m else torch.zeros(0, k), root=torch.arange(m), parent=torch.full((m,), -1),
         depth=torch.zeros(m, dtype=torch.long), seeds=torch.tensor([r[1] for r in rows], dtype=torch.long),
         classes=list(classes), space=sp.space, method="rejection", generator_fp=fingerprint(G), classifier_fp=fingerprint(clf),
         params=dict(quota=quota, targets=targets, seed_start=seed_start, **asdict(cfg)),
@@ -687,6 +594,7 @@ def explorer_figure(G, clf, s: BalancedLatentSet, cls: int, root: int = 0, sigma
     fig.suptitle(f"children of a root of class {s.classes[cls]} and their predicted classes", fontsize=10)
     return fig
 
+# %% ../nbs/02_exploration.ipynb #e7c1a0b4
 def has_widget_frontend() -> bool:
     "Whether widgets will render: an IPython kernel started by Jupyter Server (JupyterLab, Notebook) or VS Code."
     import os

@@ -96,7 +96,8 @@ def test_readme_lists_the_presets_as_defined(root):
 
 def test_ffhq_exploration_on_standins(tmp_path, ffhq_files):
     "Section 2's library calls on the ffhq_race stand-ins: BFS in Z and in W and rejection sampling of RGB faces, exported for StyleGAN2-ADA."
-    from fairgan_nb.exploration import explore_bfs, search_cfg, rejection_sample, export_stylegan_zip
+    from fairgan_nb.exploration import explore_bfs, search_cfg, rejection_sample
+    from fairgan_nb.latents import export_stylegan_zip
     exp = setup_experiment("smoke", 0, tmp_path/"run", experiment="ffhq_race", root=ffhq_files, trust=True)
     aux, _ = get_classifiers(exp)
     G = get_baseline_gan(exp)
