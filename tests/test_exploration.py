@@ -1,5 +1,5 @@
 "Latent-space exploration on a toy generator and classifier whose classes can be read off the latent."
-import io, json, warnings, zipfile
+import io, json, shutil, warnings, zipfile
 import numpy as np
 import pytest
 import torch
@@ -290,17 +290,19 @@ def test_get_balanced_set_caches_and_checks(tmp_path):
                           data=SimpleNamespace(classes=CLASSES))
     cfg = search_cfg(exp.profile, batch_size=8)
     s = get_balanced_set(exp, G, C, cfg=cfg, progress=False)
-    path = balanced_set_path(exp, cfg=cfg)
+    path = balanced_set_path(exp, cfg=cfg, G=G, clf=C)
     assert s.counts() == [20, 20, 20] and path.exists() and not path.with_suffix(".state.pt").exists()
     # the batch size does not change the set, so it does not change the file either: loaded, not searched
-    assert balanced_set_path(exp, cfg=search_cfg(exp.profile, batch_size=64)) == path
+    assert balanced_set_path(exp, cfg=search_cfg(exp.profile, batch_size=64), G=G, clf=C) == path
     mtime = path.stat().st_mtime_ns
     same_set(s, get_balanced_set(exp, G, C, cfg=search_cfg(exp.profile, batch_size=64), progress=False))
     assert path.stat().st_mtime_ns == mtime
     other = search_cfg(exp.profile, sigma=0.3)  # other parameters: another file, never the cached one
-    assert balanced_set_path(exp, cfg=other) != path
+    assert balanced_set_path(exp, cfg=other, G=G, clf=C) != path
     assert get_balanced_set(exp, G, C, cfg=other, progress=False).params["sigma"] == 0.3
-    g2 = ToyG(); g2.scale.data += 1
+    g2 = ToyG(); g2.scale.data += 1  # another generator: another file, searched anew
+    assert balanced_set_path(exp, cfg=cfg, G=g2, clf=C) != path
+    shutil.copy(path, balanced_set_path(exp, cfg=cfg, G=g2, clf=C))  # a file that claims to be g2's but is not
     with pytest.raises(ValueError, match="searched with generator"): get_balanced_set(exp, g2, C, cfg=cfg, progress=False)
     with pytest.warns(UserWarning, match=r"short of the quota 20: c \d+/20 \(draw budget"):  # the toy is rarely 90% sure of c
         default = get_balanced_set(exp, G, C, progress=False)
