@@ -116,7 +116,9 @@ class TensorRows:
         if not more: return self
         return type(self)(**{f.name: torch.cat([getattr(r, f.name) for r in (self, *more)]) for f in fields(self)})
     @classmethod
-    def from_dict(cls, d: dict, device="cpu") -> TensorRows: return cls(**{f.name: d[f.name].to(device) for f in fields(cls)})
+    def from_dict(cls, d: dict, device="cpu") -> TensorRows:
+        "The rows saved as the plain dict `d`, moved to `device`."
+        return cls(**{f.name: d[f.name].to(device) for f in fields(cls)})
     @classmethod
     def empty(cls, lat_shape: tuple, k: int, device="cpu") -> TensorRows:
         "No rows: float latents `(0, *lat_shape)` and probabilities `(0, k)`, long for the rest."
@@ -158,6 +160,7 @@ class ClassState:
 
     @classmethod
     def from_dict(cls, d: dict, device="cpu") -> ClassState:
+        "The class state saved as the plain dict `d`, its rows on `device` (the noise stream's state stays on the CPU)."
         return cls(Accepted.from_dict(d["acc"], device), Roots.from_dict(d["roots"], device), Queue.from_dict(d["queue"], device),
                    d["rng"], ClassStats(**d["stats"]), d["tree_n"], d["cursor"])
 
@@ -167,6 +170,7 @@ def _plain(x):
     if isinstance(x, dict): return {k: _plain(v) for k, v in x.items()}
     return x.cpu() if isinstance(x, Tensor) else x
 
+# %% ../nbs/02_exploration.ipynb #3c0d51a3
 @dataclass
 class SearchState:
     "A whole search: the key it must match to be resumed, the classified seed stream, each target class's state."
@@ -184,8 +188,12 @@ class SearchState:
     def to_dict(self) -> dict: return dict(format=STATE_FORMAT, **_plain(self))
     @classmethod
     def from_dict(cls, d: dict, device="cpu") -> SearchState:
-        return cls(d["key"], Scan.from_dict(d["scan"], device), {t: ClassState.from_dict(c, device) for t, c in d["cls"].items()}, d["images"])
-    def copy(self) -> SearchState: return replace(self, cls={t: replace(c, stats=replace(c.stats)) for t, c in self.cls.items()})
+        "The state saved as the plain dict `d` (see `to_dict`), its tensors on `device`."
+        cls_states = {t: ClassState.from_dict(c, device) for t, c in d["cls"].items()}
+        return cls(d["key"], Scan.from_dict(d["scan"], device), cls_states, d["images"])
+    def copy(self) -> SearchState:
+        "A copy whose counters are its own; the tensors are shared (the search never changes one in place)."
+        return replace(self, cls={t: replace(c, stats=replace(c.stats)) for t, c in self.cls.items()})
 
 # %% ../nbs/02_exploration.ipynb #abd66a5f
 def load_search_state(path: Path | str, key: dict, device="cpu") -> SearchState | None:
