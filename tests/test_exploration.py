@@ -7,11 +7,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 from fairgan_nb.core import load_torch, save_torch
-from fairgan_nb.exploration import (SearchCfg, BFSearch, SearchState, explore_bfs, rejection_sample, mean_pairwise_distance,
-                                    near_duplicate_rate, class_stream_seed, STATE_FORMAT)
+from fairgan_nb.bfs import SearchCfg, BFSearch, SearchState, explore_bfs, rejection_sample, class_stream_seed, STATE_FORMAT
+from fairgan_nb.exploration import mean_pairwise_distance, near_duplicate_rate
 from fairgan_nb.latents import (BalancedLatentSet, LatentSpace, classify_latents, hit_labels, latent_dist, seed_latents,
                                 export_stylegan_zip, export_image_folder)
-from fairgan_nb import exploration
+from fairgan_nb import bfs as bfs_module
 
 CLASSES = ["a", "b", "c"]
 
@@ -168,16 +168,16 @@ def test_resume_after_interrupt(tmp_path, at):
 def test_interrupt_between_children_loses_nothing(tmp_path, monkeypatch):
     "An interrupt while children are being made (mid-step) leaves the state at the last step boundary."
     full = bfs(30, batch_size=4)
-    real_mutate, calls = exploration.mutate, [0]
+    real_mutate, calls = bfs_module.mutate, [0]
     def flaky(*a, **k):
         calls[0] += 1
         if calls[0] == 23: raise KeyboardInterrupt
         return real_mutate(*a, **k)
-    monkeypatch.setattr(exploration, "mutate", flaky)
+    monkeypatch.setattr(bfs_module, "mutate", flaky)
     sp = tmp_path/"state.pt"
     with pytest.raises(KeyboardInterrupt):
         explore_bfs(G, C, CLASSES, 30, cfg=SearchCfg(batch_size=4), state_path=sp, checkpoint_every=1e9, progress=False)
-    monkeypatch.setattr(exploration, "mutate", real_mutate)
+    monkeypatch.setattr(bfs_module, "mutate", real_mutate)
     st = SearchState.from_dict(load_torch(sp))
     assert all(len(c.acc) == c.stats.accepted for c in st.cls.values())
     same_set(full, explore_bfs(G, C, CLASSES, 30, cfg=SearchCfg(batch_size=4), state_path=sp, progress=False))
