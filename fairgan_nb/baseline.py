@@ -20,8 +20,8 @@ from .adapters import (CifarResNet18, get_experiment, check_experiment_files, pr
 from .train import train_gan, train_classifier, evaluate_classifier, read_log
 
 # %% auto #0
-__all__ = ['AUX_ARCHS', 'Experiment', 'setup_experiment', 'get_classifiers', 'classifier_report', 'gan_dir', 'get_gan',
-           'get_baseline_gan', 'fixed_latents']
+__all__ = ['AUX_ARCHS', 'Experiment', 'setup_experiment', 'classifier_path', 'get_classifiers', 'classifier_report', 'gan_dir',
+           'get_gan', 'get_baseline_gan', 'fixed_latents']
 
 # %% ../nbs/00d_baseline.ipynb #34cab63d
 @dataclass
@@ -72,6 +72,11 @@ def setup_experiment(profile: str | Profile = "smoke", seed: int = 0, run_dir: s
 # %% ../nbs/00d_baseline.ipynb #e541a9cf
 def _clf_dir(exp: Experiment) -> Path: return exp.run.models/f"classifiers-k{exp.n_classes}"
 
+def classifier_path(exp: Experiment, name: str # 'aux' or 'eval'
+                   ) -> Path:
+    "The model file in which `get_classifiers` keeps the classifier `name` of `exp`."
+    return _clf_dir(exp)/f"{name}.pt"
+
 AUX_ARCHS = {"mnist": AuxClassifier, "cifar10": lambda k, c, h: CifarResNet18(k)}  # (n_classes, channels, size) -> model
 
 def get_classifiers(exp: Experiment, progress: bool = True) -> tuple[nn.Module, nn.Module]:
@@ -80,13 +85,13 @@ def get_classifiers(exp: Experiment, progress: bool = True) -> tuple[nn.Module, 
     if not exp.has_data:  # a pretrained generator: one given classifier steers and measures, as in the paper
         m = preset_race_classifier(preset, exp.root)
         return m, m
-    d, s, k = _clf_dir(exp), exp.data.split, exp.n_classes
+    s, k = exp.data.split, exp.n_classes
     keep = s.y_pool < k
     x, y = s.x_pool[keep], s.y_pool[keep]
     out, report = [], {}
     for name, cls, epochs in (("aux", AUX_ARCHS[preset.data], exp.profile.clf.aux_epochs),
                               ("eval", EvalClassifier, exp.profile.clf.eval_epochs)):
-        path = d/f"{name}.pt"
+        path = classifier_path(exp, name)
         if path.exists(): out.append(load_model(path, "classifier")); continue
         torch.manual_seed(exp.seed)
         _, c, h, _ = x.shape

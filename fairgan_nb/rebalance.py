@@ -4,30 +4,29 @@
 
 # %% ../nbs/04_training.ipynb #0a0d74bd
 from __future__ import annotations
-import hashlib, math, multiprocessing as mp, os, time
+import hashlib, math, multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, asdict, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor
 from tqdm.auto import tqdm
-from .core import GANCfg, cached, save_torch, load_torch, save_json
+from .core import GANCfg, cached, save_torch, load_torch
 from .data import subset_by_counts
 from .models import load_model, generate, predict_proba, fingerprint
-from .train import train_gan, read_log
-from .baseline import (Experiment, setup_experiment, gan_dir, get_classifiers, get_baseline_gan, fixed_latents)
-from .bias_loss import make_bias_loss, class_weights_from_shares, get_bias_spec
+from .train import train_gan
+from .baseline import (Experiment, gan_dir, classifier_path, get_classifiers, get_baseline_gan, fixed_latents)
+from .bias_loss import BiasLoss, make_bias_loss, class_weights_from_shares
 from .exploration import get_balanced_set, search_set, search_cfg
 from .fairness import fairness_report, class_counts, shares_from_counts, fairness_from_labels
 from .evaluation import metric_inputs, calc_metrics, find_inception_weights
 
 # %% auto #0
 __all__ = ['BIAS', 'MODEL_SPECS', 'TRAIN_PLAN', 'AUX_LATENT_OFFSET', 'EVAL_METRICS', 'REBALANCE_SIZES', 'EXTREME_PLAN',
-           'ModelSpec', 'plan', 'training_images', 'train_job', 'make_job', 'run_jobs', 'classifier_fairness',
-           'snapshot_scores', 'select_snapshot', 'evaluate_model', 'bias_weights', 'prepare_jobs', 'chosen_generator',
-           'evaluate_all']
+           'ModelSpec', 'plan', 'training_images', 'TrainJob', 'job_hook', 'train_job', 'make_job', 'run_jobs',
+           'classifier_fairness', 'snapshot_scores', 'select_snapshot', 'evaluate_model', 'bias_weights',
+           'prepare_jobs', 'chosen_generator', 'evaluate_all']
 
 # %% ../nbs/04_training.ipynb #8e30dfb4
 @dataclass(frozen=True)
@@ -79,38 +78,60 @@ def training_images(exp: Experiment, spec: ModelSpec, synth: Tensor # (N,C,H,W) 
     raise ValueError(f"unknown training data {spec.data!r}")
 
 # %% ../nbs/04_training.ipynb #962716ba
-def train_job(job: dict) -> str:
-    "Train one GAN described by plain data (run in a worker process)."
-    torch.set_num_threads(job["threads"])
-    x = load_torch(job["images"], "training images")["x"]
-    extra = None
-    if job["bias_loss"]:
-        aux = load_model(job["aux"], "classifier")
-        w = None if job["weights"] is None else torch.tensor(job["weights"])
-        extra = make_bias_loss(job["bias_loss"], aux, w, job["coef"], augment=job["augment"], seed=job["seed"])
-    train_gan(x, GANCfg(**job["cfg"]), job["out"], seed=job["seed"], extra_g_loss=extra, progress=False, snapshots=True)
-    return job["name"]
+@dataclass(frozen=True)
+class TrainJob:
+    "One GAN to train, as plain data that pickles into a worker process."
+    name: str                    # the model's name in the comparison
+    images: Path                 # torch file {'x': (N,C,H,W) in [-1,1]}: the training images
+    out: Path                    # the GAN's folder: checkpoints, log, snapshots
+    cfg: GANCfg
+    seed: int = 0
+    bias_loss: str | None = None # a key of `BIAS_LOSSES`; None: no extra generator loss
+    coef: float = 1.0
+    augment: bool = False
+    weights: tuple[float, ...] | None = None # lambda_r of the bias loss; None: unit weights
+    aux: Path | None = None      # the auxiliary classifier's model file, for the bias loss
+    threads: int = 1             # torch threads of the process that trains
+    device: str = "cpu"
+    bf16: bool = False           # bfloat16 forward passes (see `train_gan`)
+    tf32: bool = False           # TF32 matmuls and convolutions on CUDA
 
-def make_job(exp: Experiment, spec: ModelSpec, x: Tensor, weights: Tensor | None,
+def job_hook(job: TrainJob) -> BiasLoss | None:
+    "The bias-loss hook of `job`, its classifier on the job's device; None without a bias loss."
+    if job.bias_loss is None: return None
+    aux = load_model(job.aux, "classifier", job.device)
+    w = None if job.weights is None else torch.tensor(job.weights)
+    return make_bias_loss(job.bias_loss, aux, w, job.coef, augment=job.augment, seed=job.seed)
+
+def train_job(job: TrainJob) -> str:
+    "Train the GAN of `job` (run in a worker process); return its name."
+    torch.set_num_threads(job.threads)
+    x = load_torch(job.images, "training images")["x"]
+    train_gan(x, job.cfg, job.out, seed=job.seed, extra_g_loss=job_hook(job), device=job.device, progress=False,
+              snapshots=True, bf16=job.bf16, tf32=job.tf32)
+    return job.name
+
+# %% ../nbs/04_training.ipynb #3c9f1a6d
+def make_job(exp: Experiment, spec: ModelSpec, x: Tensor, # (N,C,H,W) the training images in [-1,1]
+             weights: Tensor | None, # (K,) lambda_r of the bias loss; None: unit weights
              n_snapshots: int | None = None, # EMA snapshots kept for the checkpoint choice; default: the profile's checkpoints
-            ) -> dict:
-    "The plain-data description of training `spec` on `x`."
-    out = gan_dir(exp, spec.name)
+             device: str | torch.device = "cpu", bf16: bool = False, tf32: bool = False, # what `train_gan` runs with
+            ) -> TrainJob:
+    "The job that trains `spec` on `x`."
     digest = hashlib.sha256(x.detach().cpu().contiguous().numpy().tobytes()).hexdigest()[:10]
     images = exp.run.cache/f"04_train-{exp.tag}-{spec.name}-{digest}.pt"  # other images, another file
     if not images.exists(): save_torch({"x": x}, images)
     cfg = exp.profile.gan
     if n_snapshots: cfg = replace(cfg, ckpt_every=max(1, cfg.steps // n_snapshots))
-    return dict(name=spec.name, images=str(images), out=str(out), cfg=asdict(cfg), seed=exp.seed,
-                bias_loss=spec.bias_loss, coef=spec.coef, augment=spec.augment, threads=1,
-                weights=None if weights is None else weights.tolist(),
-                aux=str(exp.run.models/f"classifiers-k{exp.n_classes}"/"aux.pt"))
+    return TrainJob(spec.name, images, gan_dir(exp, spec.name), cfg, exp.seed, spec.bias_loss, spec.coef, spec.augment,
+                    None if weights is None else tuple(weights.tolist()), classifier_path(exp, "aux"),
+                    device=str(device), bf16=bf16, tf32=tf32)
 
-def run_jobs(jobs: list[dict], n_procs: int = 2) -> list[str]:
+def run_jobs(jobs: list[TrainJob], n_procs: int = 2) -> list[str]:
     "Train the unfinished jobs on `n_procs` worker processes (in this process if 1)."
-    todo = [j for j in jobs if not (Path(j["out"])/"G_ema.pt").exists()]
+    todo = [j for j in jobs if not (j.out/"G_ema.pt").exists()]
     if n_procs <= 1 or len(todo) <= 1:
-        return [train_job({**j, "threads": torch.get_num_threads()}) for j in tqdm(todo, desc="GANs")]
+        return [train_job(replace(j, threads=torch.get_num_threads())) for j in tqdm(todo, desc="GANs")]
     from fairgan_nb.rebalance import train_job as job_fn  # by module path, so that spawned workers can import it
     with ProcessPoolExecutor(min(n_procs, len(todo)), mp_context=mp.get_context("spawn")) as ex:
         futs = [ex.submit(job_fn, j) for j in todo]
@@ -168,7 +189,7 @@ def bias_weights(exp: Experiment, G, aux, n: int) -> Tensor:
     y = predict_proba(aux, generate(G, fixed_latents(exp, n, G.z_dim, AUX_LATENT_OFFSET))).argmax(1)
     return class_weights_from_shares(shares_from_counts(class_counts(y, exp.n_classes)).tolist())
 
-def prepare_jobs(exp: Experiment, names: list[str], n_select: int, n_snapshots: int | None = None) -> list[dict]:
+def prepare_jobs(exp: Experiment, names: list[str], n_select: int, n_snapshots: int | None = None) -> list[TrainJob]:
     "Training jobs for the models `names` of `exp` (the baseline only if it is not trained yet)."
     aux, _ = get_classifiers(exp)
     G = get_baseline_gan(exp)
