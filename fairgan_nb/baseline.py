@@ -4,31 +4,31 @@
 
 # %% ../nbs/00d_baseline.ipynb #f37f9fe3
 from __future__ import annotations
-import json, os
+import json
 from dataclasses import dataclass
 from pathlib import Path
 import torch
 import torch.nn as nn
 from torch import Tensor
-from .core import (Profile, RunDir, get_profile, seed_everything, default_run_dir, default_fig_dir,
-                             write_run_info, save_json, save_figure, save_table, show_grid,
-                             DEFAULT_EXPERIMENT, TRUST_ENV)
-from .data import ImbalancedData, make_dataset
-from .models import AuxClassifier, EvalClassifier, save_model, load_model, generate
-from .adapters import (CifarResNet18, get_experiment, check_experiment_files, preset_file, make_cifar10_lt,
-                                 preset_generator, preset_race_classifier)
+from .config import Profile, GANCfg, digest, override, stream, stream_seed
+from .core import (RunDir, resolve, get_device, seed_everything, default_run_dir, default_fig_dir,
+                             write_run_info, write_config, save_json, save_figure, save_table, show_grid, DEFAULT_EXPERIMENT)
+from .data import ImbalancedData, make_dataset, make_cifar10_lt
+from .models import AuxClassifier, EvalClassifier, CifarResNet18, save_model, load_model, generate
+from .experiments import (get_experiment, check_experiment_files, preset_file, preset_generator,
+                                    preset_race_classifier)
 from .train import train_gan, train_classifier, evaluate_classifier, read_log
 
 # %% auto #0
 __all__ = ['AUX_ARCHS', 'Experiment', 'setup_experiment', 'classifier_path', 'get_classifiers', 'classifier_report', 'gan_dir',
-           'get_gan', 'get_baseline_gan', 'fixed_latents']
+           'get_gan', 'models_index', 'recorded_models', 'record_models', 'get_baseline_gan', 'fixed_latents']
 
 # %% ../nbs/00d_baseline.ipynb #34cab63d
 @dataclass
 class Experiment:
-    "The profile, seed, run folder and data of one experiment (`data` is None for a pretrained generator without data)."
+    "The resolved configuration, seed, run folder and data of one experiment (`data` is None for a pretrained generator)."
     profile: Profile; seed: int; run: RunDir; data: ImbalancedData | None; imbalance: str
-    preset: str = DEFAULT_EXPERIMENT   # a key of `fairgan_nb.adapters.EXPERIMENTS`
+    preset: str = DEFAULT_EXPERIMENT   # a key of `fairgan_nb.experiments.EXPERIMENTS`
     root: Path | None = None           # where the preset's files are (default: the checkout)
     trust: bool = False                # allow unpickling the preset's generator (runs code from the pickle)
     @property
@@ -40,44 +40,63 @@ class Experiment:
     @property
     def has_data(self) -> bool: return self.data is not None
     @property
+    def device(self) -> torch.device: return get_device(self.profile.compute.device)
+    @property
     def source_shares(self) -> list[float]:
         "Class shares of the biased generator's training data: counted, or as the preset states them."
         if self.has_data: return [c / sum(self.data.counts) for c in self.data.counts]
         return list(get_experiment(self.preset).source_shares)
+    def stream(self, name: str) -> torch.Generator:
+        "The random stream `name` of this experiment's seed (`fairgan_nb.config.STREAMS`)."
+        return stream(self.seed, name)
+    def key(self, *parts) -> str:
+        "The cache key of an artefact made from `parts` in this experiment: its preset and seed go in too."
+        return digest(self.preset, self.imbalance, self.seed, *parts)
 
+# %% ../nbs/00d_baseline.ipynb #42e4e62c
 def _preset_n_max(prof: Profile, preset) -> int:
-    return preset.counts[0] if prof.name == "paper" and preset.counts else prof.data.n_max
+    return preset.counts[0] if prof.preset_sizes and preset.counts else prof.data.n_max
 
 def setup_experiment(profile: str | Profile = "smoke", seed: int = 0, run_dir: str | Path | None = None,
                      imbalance: str = "longtail", # 'longtail' (rho from the profile) or a share preset ('extreme')
                      experiment: str = DEFAULT_EXPERIMENT, # 'mnist_lt' (embedded), 'cifar10_lt' or 'ffhq_race' (user's files)
                      root: str | Path | None = None, # the folder holding the preset's files (default: the checkout)
-                     trust: bool | None = None, # allow unpickling a generator; default: env FAIRGAN_TRUST_PICKLES=1
+                     trust: bool = False, # allow unpickling a generator (runs code stored in the file)
+                     overrides: dict | list[str] | None = None, # settings changed from the profile: {'gan.steps': 40}
                     ) -> Experiment:
-    "Seed everything, build the data and open the run folder."
-    prof, preset = get_profile(profile), get_experiment(experiment)
+    "Resolve the configuration, seed everything, build the data and open the run folder (with its `config.json`)."
+    prof, preset = resolve(profile, overrides), get_experiment(experiment)
     if experiment != DEFAULT_EXPERIMENT and imbalance != "longtail":
         raise ValueError(f"share presets like {imbalance!r} belong to the embedded MNIST experiment, not {experiment!r}")
     if preset.files: check_experiment_files(preset, root)
     seed_everything(seed)
     run = RunDir(run_dir or default_run_dir(prof.name, seed, experiment))
-    write_run_info(run, prof, seed)
+    write_run_info(run, prof, seed); write_config(run, prof)
     d = prof.data
     if preset.data == "mnist": data = make_dataset(d.heldout_per_class, d.n_max, d.rho, imbalance, seed)
     elif preset.data == "cifar10": data = make_cifar10_lt(preset_file(preset, "data", root), _preset_n_max(prof, preset), d.rho, seed)
     else: data = None
-    if trust is None: trust = os.environ.get(TRUST_ENV) == "1"
     return Experiment(prof, seed, run, data, imbalance, experiment, Path(root) if root else None, trust)
 
 # %% ../nbs/00d_baseline.ipynb #e541a9cf
-def _clf_dir(exp: Experiment) -> Path: return exp.run.models/f"classifiers-k{exp.n_classes}"
+AUX_ARCHS = {"mnist": AuxClassifier, "cifar10": lambda k, c, h: CifarResNet18(k)}  # (n_classes, channels, size) -> model
+
+def _clf_dir(exp: Experiment) -> Path:
+    "The classifiers' folder, keyed by their training config, architecture, precision, training data and seed."
+    s, k, c = exp.data.split, exp.n_classes, exp.profile.compute
+    keep = s.y_pool < k
+    return exp.run.models/f"classifiers-{exp.key(exp.profile.clf, get_experiment(exp.preset).data, k, c.bf16, c.tf32, s.x_pool[keep], s.y_pool[keep])}"
 
 def classifier_path(exp: Experiment, name: str # 'aux' or 'eval'
                    ) -> Path:
     "The model file in which `get_classifiers` keeps the classifier `name` of `exp`."
     return _clf_dir(exp)/f"{name}.pt"
 
-AUX_ARCHS = {"mnist": AuxClassifier, "cifar10": lambda k, c, h: CifarResNet18(k)}  # (n_classes, channels, size) -> model
+def _cached_model(path: Path, what: str):
+    "The model saved at `path`, or None when there is none or it is unreadable (then it is retrained)."
+    if not path.exists(): return None
+    try: return load_model(path, "classifier")
+    except RuntimeError as e: print(f"{e}; training it again"); return None
 
 def get_classifiers(exp: Experiment, progress: bool = True) -> tuple[nn.Module, nn.Module]:
     "The auxiliary and evaluator classifiers of `exp`, trained once and cached (FairFace's for both with `ffhq_race`)."
@@ -85,46 +104,70 @@ def get_classifiers(exp: Experiment, progress: bool = True) -> tuple[nn.Module, 
     if not exp.has_data:  # a pretrained generator: one given classifier steers and measures, as in the paper
         m = preset_race_classifier(preset, exp.root)
         return m, m
-    s, k = exp.data.split, exp.n_classes
+    s, k, c = exp.data.split, exp.n_classes, exp.profile.compute
     keep = s.y_pool < k
     x, y = s.x_pool[keep], s.y_pool[keep]
-    out, report = [], {}
+    out = []
     for name, cls, epochs in (("aux", AUX_ARCHS[preset.data], exp.profile.clf.aux_epochs),
                               ("eval", EvalClassifier, exp.profile.clf.eval_epochs)):
-        path = classifier_path(exp, name)
-        if path.exists(): out.append(load_model(path, "classifier")); continue
-        torch.manual_seed(exp.seed)
-        _, c, h, _ = x.shape
-        m = cls(k, c, h)
-        train_classifier(m, x, y, exp.profile.clf, epochs, seed=exp.seed, desc=f"{name} classifier", progress=progress)
-        save_model(m, path, epochs=epochs, seed=exp.seed)
+        m = _cached_model(classifier_path(exp, name), f"{name} classifier")
+        if m is None:
+            torch.manual_seed(stream_seed(exp.seed, "train"))
+            m = cls(k, x.shape[1], x.shape[2])
+            train_classifier(m, x, y, exp.profile.clf, epochs, seed=stream_seed(exp.seed, "train"), desc=f"{name} classifier",
+                             progress=progress, device=exp.device, bf16=c.bf16, tf32=c.tf32)
+            save_model(m, classifier_path(exp, name), epochs=epochs, seed=exp.seed)
         out.append(m)
     return tuple(out)
 
+# %% ../nbs/00d_baseline.ipynb #8dcf0f89
 def classifier_report(exp: Experiment, aux, evaluator) -> dict:
-    "Held-out accuracy and confusion matrices of both classifiers (cached as JSON)."
+    "Held-out accuracy and confusion matrices of both classifiers (cached as JSON beside them, keyed by the held-out data)."
     if not exp.has_data: raise ValueError(f"experiment {exp.preset!r} has no labelled data to test its classifiers on")
-    path = _clf_dir(exp)/"report.json"
-    if path.exists(): return json.loads(path.read_text())
     s, k = exp.data.split, exp.n_classes
     keep = s.y_heldout < k
-    rep = {n: {kk: (v.tolist() if torch.is_tensor(v) else v) for kk, v in evaluate_classifier(m, s.x_heldout[keep], s.y_heldout[keep], k).items()}
+    path = _clf_dir(exp)/f"report-{digest(s.x_heldout[keep], s.y_heldout[keep])}.json"
+    if path.exists(): return json.loads(path.read_text())
+    rep = {n: {kk: (v.tolist() if torch.is_tensor(v) else v) for kk, v in evaluate_classifier(m, s.x_heldout[keep], s.y_heldout[keep], k, device=exp.device).items()}
            for n, m in (("aux", aux), ("eval", evaluator))}
     save_json(rep, path)
     return rep
 
 # %% ../nbs/00d_baseline.ipynb #dcaf2d42
-def gan_dir(exp: Experiment, name: str) -> Path:
-    "Where the GAN called `name` of `exp` lives."
-    return exp.run.models/f"gan-{exp.tag}-{name}"
+def gan_dir(exp: Experiment, name: str, x_train: Tensor | None = None, # default: the imbalanced training set
+            gan_cfg: GANCfg | None = None, # default: the profile's
+            loss: dict | None = None, # what defines the extra generator loss, if any (its settings)
+           ) -> Path:
+    "Where the GAN `name` of `exp` lives: a folder keyed by its training data, config, extra loss, precision and seed."
+    x = exp.data.x_train if x_train is None else x_train
+    c = exp.profile.compute
+    return exp.run.models/f"gan-{exp.tag}-{name}-{exp.key(name, gan_cfg or exp.profile.gan, x, loss, c.bf16, c.tf32)}"
 
 def get_gan(exp: Experiment, name: str, x_train: Tensor | None = None, extra_g_loss=None, gan_cfg=None,
+            loss: dict | None = None, # the settings of `extra_g_loss`, part of the cache key
             progress: bool = True):
     "The GAN `name` of `exp`, trained on `x_train` (default: the imbalanced training set) once and cached."
-    x = exp.data.x_train if x_train is None else x_train
-    return train_gan(x, gan_cfg or exp.profile.gan, gan_dir(exp, name), seed=exp.seed, extra_g_loss=extra_g_loss,
-                     desc=f"GAN {name}", progress=progress)
+    if extra_g_loss is not None and loss is None: raise ValueError(f"GAN {name!r}: an extra loss needs its settings (`loss`) for the cache key")
+    x, c = exp.data.x_train if x_train is None else x_train, exp.profile.compute
+    return train_gan(x, gan_cfg or exp.profile.gan, gan_dir(exp, name, x, gan_cfg, loss), seed=stream_seed(exp.seed, "train"),
+                     extra_g_loss=extra_g_loss, device=exp.device, desc=f"GAN {name}", progress=progress, bf16=c.bf16, tf32=c.tf32)
 
+# %% ../nbs/00d_baseline.ipynb #f7ce4dd0
+def models_index(exp: Experiment, section: str) -> Path:
+    "The index of the models `section` trained under this exact configuration (name -> folder), keyed by the resolved profile."
+    return exp.run.models/f"{section}_models-{exp.tag}-{exp.key(exp.profile)}.json"
+
+def recorded_models(exp: Experiment, section: str) -> dict[str, Path]:
+    "The models `section` recorded under this configuration, by name."
+    path = models_index(exp, section)
+    return {k: Path(v) for k, v in json.loads(path.read_text()).items()} if path.exists() else {}
+
+def record_models(exp: Experiment, section: str, dirs: dict[str, Path]) -> Path:
+    "Add `dirs` (name -> model folder) to the index of `section` under this configuration."
+    return save_json({**{k: str(v) for k, v in recorded_models(exp, section).items()}, **{k: str(v) for k, v in dirs.items()}},
+                     models_index(exp, section))
+
+# %% ../nbs/00d_baseline.ipynb #94cf255d
 def get_baseline_gan(exp: Experiment, progress: bool = True):
     "The biased baseline: trained on the imbalanced training set, or the user's pretrained generator (`ffhq_race`)."
     if get_experiment(exp.preset).generator == "stylegan2":
@@ -134,6 +177,7 @@ def get_baseline_gan(exp: Experiment, progress: bool = True):
         return preset_generator(exp.preset, exp.root, trust=True)
     return get_gan(exp, "baseline", progress=progress)
 
-def fixed_latents(exp: Experiment, n: int, z_dim: int, offset: int = 0) -> Tensor:
-    "`n` latents drawn from a seed derived from the experiment's, the same for every model compared."
-    return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(10_000 + exp.seed + offset))
+def fixed_latents(exp: Experiment, n: int, z_dim: int, stream: str = "samples" # a key of `fairgan_nb.config.STREAMS`
+                 ) -> Tensor:
+    "`n` latents of the experiment's random stream `stream`, the same for every model compared."
+    return torch.randn(n, z_dim, generator=exp.stream(stream))

@@ -15,11 +15,10 @@ from .train import random_affine
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['BIAS_TERMS', 'SHARE_KINDS', 'BIAS_LOSSES', 'BIAS_SIZES', 'hard_batch_shares', 'soft_batch_shares',
-           'class_weights_from_counts', 'class_weights_from_shares', 'class_weights_complement', 'relu_deficit_loss',
-           'squared_deviation_loss', 'kl_to_uniform_loss', 'reweighted_g_loss', 'reweighting_extra_loss',
-           'linear_share_loss', 'expected_batch_relu_loss', 'RunningShares', 'BiasLossSpec', 'get_bias_spec',
-           'BiasLoss', 'make_bias_loss']
+__all__ = ['BIAS_TERMS', 'SHARE_KINDS', 'BIAS_LOSSES', 'hard_batch_shares', 'soft_batch_shares', 'class_weights_from_counts',
+           'class_weights_from_shares', 'class_weights_complement', 'relu_deficit_loss', 'squared_deviation_loss',
+           'kl_to_uniform_loss', 'reweighted_g_loss', 'reweighting_extra_loss', 'linear_share_loss',
+           'expected_batch_relu_loss', 'RunningShares', 'BiasLossSpec', 'get_bias_spec', 'BiasLoss', 'make_bias_loss']
 
 # %% ../nbs/03_bias_loss.ipynb #fb83ed8d
 def _check_logits(logits: Tensor) -> Tensor:
@@ -266,10 +265,3 @@ def make_bias_loss(name: str,            # a key of BIAS_LOSSES
                   ) -> BiasLoss:
     "The trainer's `GeneratorLossHook` for the bias loss called `name`."
     return BiasLoss(name, classifier, weights, coef, temperature, beta, augment, seed)
-
-# %% ../nbs/03_bias_loss.ipynb #90d00395
-BIAS_SIZES = {
-    "smoke": dict(grad_batch=64, n_eval=500, descent_steps=5, noise_batches=200, noise_steps=300, toy_steps=150, ft_steps=6, check_steps=3, n_track=200),
-    "quick": dict(grad_batch=256, n_eval=5000, descent_steps=50, noise_batches=4000, noise_steps=1500, toy_steps=600, ft_steps=100, check_steps=10, n_track=2000),
-    "paper": dict(grad_batch=512, n_eval=20000, descent_steps=100, noise_batches=20000, noise_steps=4000, toy_steps=600, ft_steps=2000, check_steps=10, n_track=5000),
-}

@@ -14,7 +14,8 @@ from torch import Tensor
 # %% auto #0
 __all__ = ['MNIST_CLASSES', 'SHARE_PRESETS', 'CIFAR10_CLASSES', 'to_unit_range', 'load_mnist', 'Split', 'pool_heldout_split',
            'longtail_counts', 'longtail_shares', 'share_counts', 'subset_by_counts', 'class_shares', 'ImbalancedData',
-           'imbalance_counts', 'make_dataset', 'load_cifar10', 'write_cifar10', 'load_image_folder']
+           'imbalance_counts', 'make_dataset', 'load_cifar10', 'write_cifar10', 'cifar10_lt_counts', 'make_cifar10_lt',
+           'load_image_folder']
 
 # %% ../nbs/00a_data.ipynb #463306ca
 MNIST_CLASSES = [str(i) for i in range(10)]
@@ -182,6 +183,23 @@ def write_cifar10(root: Path | str, x: np.ndarray, # (N,3,32,32) uint8
     with open(d/"test_batch", "wb") as f: pickle.dump({b"data": x.reshape(len(y), -1), b"labels": y.tolist()}, f)
     with open(d/"batches.meta", "wb") as f: pickle.dump({b"label_names": [c.encode() for c in CIFAR10_CLASSES]}, f)
     return d
+
+# %% ../nbs/00a_data.ipynb #d3473111
+def cifar10_lt_counts(n_max: int = 5000, # size of the largest class (CIFAR-10 has 5,000 training images per class)
+                      rho: float = 10.0 # imbalance ratio of CIFAR10-LT
+                     ) -> list[int]:
+    "Class sizes of CIFAR10-LT: the long-tail schedule over CIFAR-10's 10 classes."
+    return longtail_counts(n_max, len(CIFAR10_CLASSES), rho)
+
+def make_cifar10_lt(root: str | Path, # folder holding (or being) torchvision's 'cifar-10-batches-py'
+                    n_max: int = 5000, rho: float = 10.0, seed: int = 0) -> ImbalancedData:
+    "CIFAR10-LT from the user's CIFAR-10 folder: long-tailed training set, balanced oracle set, test set held out."
+    x, y = load_cifar10(root, train=True)
+    xt, yt = load_cifar10(root, train=False)
+    counts = cifar10_lt_counts(n_max, rho)
+    x_lt, y_lt = subset_by_counts(x, y, counts, seed)
+    xb, yb = subset_by_counts(x, y, [sum(counts) // 10] * 10, seed + 1)
+    return ImbalancedData(Split(x, y, xt, yt), x_lt, y_lt, xb, yb, counts, list(CIFAR10_CLASSES))
 
 # %% ../nbs/00a_data.ipynb #d0d2aa6e
 def load_image_folder(root: Path | str, # one subfolder of images per class

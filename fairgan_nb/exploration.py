@@ -13,19 +13,19 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from tqdm.auto import tqdm
+from .config import digest
 from .core import atomic_write, save_torch, load_torch
 from .models import is_style_based, fingerprint
 
 # %% auto #0
-__all__ = ['MUTATIONS', 'SET_FORMAT', 'STATE_FORMAT', 'EXPLORE_SIZES', 'TRAINING_SEARCH', 'SearchCfg', 'check_search',
-           'resolve_targets', 'seed_latents', 'LatentSpace', 'finite_images', 'classify_latents', 'hit_labels',
-           'mutate', 'latent_dist', 'keep_children', 'to_uint8', 'png_bytes', 'pad_to', 'BalancedLatentSet',
-           'export_image_folder', 'export_stylegan_zip', 'class_stream_seed', 'load_search_state', 'shortfall_note',
-           'BFSearch', 'explore_bfs', 'rejection_sample', 'mean_pairwise_distance', 'nn_distances',
-           'near_duplicate_rate', 'search_cfg', 'seed_start', 'search_digest', 'balanced_set_path', 'cached_set',
-           'search_set', 'get_balanced_set', 'search_variants', 'cost_table', 'set_digest', 'evaluator_view',
-           'diversity_table', 'preview_children', 'class_roots', 'explorer_figure', 'has_widget_frontend',
-           'latent_explorer']
+__all__ = ['MUTATIONS', 'SET_FORMAT', 'STATE_FORMAT', 'SearchCfg', 'check_search', 'resolve_targets', 'seed_latents',
+           'LatentSpace', 'finite_images', 'classify_latents', 'hit_labels', 'mutate', 'latent_dist', 'keep_children',
+           'to_uint8', 'png_bytes', 'pad_to', 'BalancedLatentSet', 'export_image_folder', 'export_stylegan_zip',
+           'class_stream_seed', 'load_search_state', 'shortfall_note', 'BFSearch', 'explore_bfs', 'rejection_sample',
+           'mean_pairwise_distance', 'nn_distances', 'near_duplicate_rate', 'search_cfg', 'training_search',
+           'seed_start', 'search_digest', 'balanced_set_path', 'cached_set', 'search_set', 'get_balanced_set',
+           'search_variants', 'cost_table', 'set_digest', 'evaluator_view', 'diversity_table', 'preview_children',
+           'class_roots', 'explorer_figure', 'has_widget_frontend', 'latent_explorer']
 
 # %% ../nbs/02_exploration.ipynb #0a9b4fda
 MUTATIONS = ("gaussian", "pcn")
@@ -547,35 +547,32 @@ def near_duplicate_rate(f: Tensor, threshold: float) -> float:
     return (nn_distances(f) < threshold).double().mean().item() if len(f) > 1 else float("nan")
 
 # %% ../nbs/02_exploration.ipynb #3ef38490
-EXPLORE_SIZES = {
-    "smoke": dict(max_draws=3_000, rejection_draws=3_000, n_grid=6, n_explore=6),
-    "quick": dict(max_draws=1_000_000, rejection_draws=400_000, n_grid=10, n_explore=8),
-    "paper": dict(max_draws=10_000_000, rejection_draws=10_000_000, n_grid=10, n_explore=8),
-}
-TRAINING_SEARCH = dict(mutation="pcn", confidence=0.9)
-
 def search_cfg(profile, **overrides) -> SearchCfg:
-    "The paper's search parameters from `profile.explore`, the draw budget from `EXPLORE_SIZES`, and `overrides`."
+    "The paper's search parameters and the draw budget from `profile.explore`, changed by `overrides`."
     e = profile.explore
     base = dict(sigma=e.sigma, n_children=e.n_children, max_unusable=e.max_unusable, batch_size=e.batch_size,
-                max_draws=EXPLORE_SIZES[profile.name]["max_draws"])
+                max_draws=e.max_draws)
     return SearchCfg(**{**base, **overrides})
+
+def training_search(profile) -> SearchCfg:
+    "The search that makes the rebalanced GAN's training set (`explore.train_mutation`, `explore.train_confidence`)."
+    return search_cfg(profile, mutation=profile.explore.train_mutation, confidence=profile.explore.train_confidence)
 
 def seed_start(exp) -> int:
     "First root seed of an experiment: its seed times 10^8, so experiments of different seeds never share roots."
     return exp.seed * 10 ** 8
 
-def search_digest(quota: int, seed_start: int, cfg: SearchCfg) -> str:
-    "A short hash of what decides a search's result (the batch size does not)."
-    import hashlib
+def search_digest(quota: int, seed_start: int, cfg: SearchCfg, G=None, clf=None) -> str:
+    "A short hash of what decides a search's result: quota, seeds, parameters (not the batch size) and the models' fingerprints."
     key = dict(quota=quota, seed_start=seed_start, **{k: v for k, v in asdict(cfg).items() if k != "batch_size"})
-    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]
+    return digest(key, *(fingerprint(m) for m in (G, clf) if m is not None), n=10)
 
-def balanced_set_path(exp, name: str = "balanced_set", cfg: SearchCfg | None = None) -> Path:
-    "Where the set `name` of `exp` is cached (with `cfg`, the file name carries a digest of the search's parameters)."
-    tail = "" if cfg is None else "-" + search_digest(exp.profile.explore.quota, seed_start(exp), cfg)
+def balanced_set_path(exp, name: str = "balanced_set", cfg: SearchCfg | None = None, G=None, clf=None) -> Path:
+    "Where the set `name` of `exp` is cached: the file name carries a digest of the search's parameters and models."
+    tail = "" if cfg is None else "-" + search_digest(exp.profile.explore.quota, seed_start(exp), cfg, G, clf)
     return exp.run.cache/f"02_{name}-{exp.tag}{tail}.pt"
 
+# %% ../nbs/02_exploration.ipynb #90b34b60
 def cached_set(path: Path | str, compute: Callable[[], BalancedLatentSet], G=None, clf=None,
                verbose: bool = True) -> BalancedLatentSet:
     "The set at `path` (checked against `G` and `clf` when given), or `compute()` saved there."
@@ -590,14 +587,14 @@ def cached_set(path: Path | str, compute: Callable[[], BalancedLatentSet], G=Non
 
 def search_set(exp, G, aux, cfg: SearchCfg, name: str, progress: bool = True) -> BalancedLatentSet:
     "The BFS set `name` of `exp` with `cfg` and the profile's quota, searched once (resumably) and cached."
-    path = balanced_set_path(exp, name, cfg)
+    path = balanced_set_path(exp, name, cfg, G, aux)
     return cached_set(path, lambda: explore_bfs(G, aux, exp.classes, exp.profile.explore.quota, cfg=cfg, seed_start=seed_start(exp),
                                                 state_path=path.with_suffix(".state.pt"), progress=progress), G, aux)
 
 def get_balanced_set(exp, G, aux, cfg: SearchCfg | None = None, name: str = "balanced_set",
                      progress: bool = True) -> BalancedLatentSet:
-    "The balanced latent set for training (`TRAINING_SEARCH`, `profile.explore.quota` per class), searched once and cached."
-    return search_set(exp, G, aux, cfg or search_cfg(exp.profile, **TRAINING_SEARCH), name, progress)
+    "The balanced latent set for training (`training_search`, `profile.explore.quota` per class), searched once and cached."
+    return search_set(exp, G, aux, cfg or training_search(exp.profile), name, progress)
 
 # %% ../nbs/02_exploration.ipynb #d26c9903
 def search_variants(profile, z_dim: int) -> dict[str, SearchCfg]:
@@ -606,7 +603,7 @@ def search_variants(profile, z_dim: int) -> dict[str, SearchCfg]:
     return {"BFS (paper)": search_cfg(profile), "max_per_root=20": search_cfg(profile, max_per_root=20),
             "max_depth=4": search_cfg(profile, max_depth=4), "max_norm": search_cfg(profile, max_norm=round(norm_cap, 2)),
             "pcn": search_cfg(profile, mutation="pcn"), "confidence=0.9": search_cfg(profile, confidence=0.9),
-            "training set": search_cfg(profile, **TRAINING_SEARCH)}
+            "training set": training_search(profile)}
 
 def _slug(name: str) -> str: return "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
 

@@ -17,15 +17,15 @@ from .train import evaluate_classifier
 from .baseline import Experiment, fixed_latents
 
 # %% auto #0
-__all__ = ['MAX_CONFUSION_COND', 'EVAL_LATENT_OFFSET', 'NOISE_SIMS', 'class_counts', 'as_shares', 'shares_from_counts',
-           'fairness_discrepancy', 'fairness_from_counts', 'fairness_from_labels', 'fairness_skipping_missing',
-           'split_fairness', 'soft_shares', 'soft_fairness', 'l1_to_uniform', 'kl_to_uniform', 'normalised_entropy',
-           'bootstrap_counts', 'percentile_interval', 'bootstrap_shares', 'fairness_sq', 'fairness_interval',
-           'bootstrap_fairness_counts', 'bootstrap_fairness', 'fairness_coverage', 'project_simplex', 'row_normalise',
-           'check_confusion', 'solve_simplex_lstsq', 'correct_shares', 'bootstrap_correction_draws',
-           'bootstrap_corrected_shares', 'expected_sq_fairness_uniform', 'uniform_fairness_quantile', 'noise_floor',
-           'debiased_fairness_sq', 'label_generator', 'heldout_confusion', 'heldout_counts', 'sample_probs',
-           'corrected_fairness', 'fairness_metrics', 'fairness_report']
+__all__ = ['MAX_CONFUSION_COND', 'class_counts', 'as_shares', 'shares_from_counts', 'fairness_discrepancy',
+           'fairness_from_counts', 'fairness_from_labels', 'fairness_skipping_missing', 'split_fairness', 'soft_shares',
+           'soft_fairness', 'l1_to_uniform', 'kl_to_uniform', 'normalised_entropy', 'bootstrap_counts',
+           'percentile_interval', 'bootstrap_shares', 'fairness_sq', 'fairness_interval', 'bootstrap_fairness_counts',
+           'bootstrap_fairness', 'fairness_coverage', 'project_simplex', 'row_normalise', 'check_confusion',
+           'solve_simplex_lstsq', 'correct_shares', 'bootstrap_correction_draws', 'bootstrap_corrected_shares',
+           'expected_sq_fairness_uniform', 'uniform_fairness_quantile', 'noise_floor', 'debiased_fairness_sq',
+           'label_generator', 'heldout_confusion', 'heldout_counts', 'sample_probs', 'corrected_fairness',
+           'fairness_metrics', 'fairness_report']
 
 # %% ../nbs/01_imbalance.ipynb #17fece94
 def _as_tensor(x) -> Tensor:
@@ -363,8 +363,6 @@ def debiased_fairness_sq(counts: Tensor # (K,) class counts of n samples
     return fairness_discrepancy(p) ** 2 - (1 - p.pow(2).sum().item()) / (n - 1)
 
 # %% ../nbs/01_imbalance.ipynb #ba79edc9
-EVAL_LATENT_OFFSET = 1  # fixed_latents offset of the evaluation samples (00d_baseline uses the same)
-
 @torch.inference_mode()
 def label_generator(G, evaluator, z: Tensor, # (N, z_dim) latents
                     batch_size: int = 500) -> Tensor: # (N, K) evaluator probabilities
@@ -383,13 +381,14 @@ def heldout_counts(exp: Experiment) -> Tensor: # (K,) held-out real samples per 
     return class_counts(s.y_heldout[s.y_heldout < k], k)
 
 def sample_probs(G, evaluator, exp: Experiment, n_samples: int | None = None, # default: the profile's
-                 offset: int = EVAL_LATENT_OFFSET, cache: bool = True) -> Tensor: # (N, K)
-    "Evaluator probabilities of `n_samples` generated samples, cached per (generator, evaluator, n)."
+                 stream: str = "evaluation", # the random stream of the latents (`fairgan_nb.config.STREAMS`)
+                 cache: bool = True) -> Tensor: # (N, K)
+    "Evaluator probabilities of `n_samples` generated samples, cached per (generator, evaluator, n, stream, seed)."
     n = n_samples or exp.profile.eval.n_samples
-    z = fixed_latents(exp, n, G.z_dim, offset)
+    z = fixed_latents(exp, n, G.z_dim, stream)
     run = lambda: label_generator(G, evaluator, z, exp.profile.eval.batch_size)
     if not cache: return run()
-    return cached(exp.run.cache/f"01_probs-{fingerprint(G)[:12]}-{fingerprint(evaluator)[:12]}-n{n}-o{offset}.pt", run, verbose=False)
+    return cached(exp.run.cache/f"01_probs-{exp.key(fingerprint(G), fingerprint(evaluator), n, stream)}.pt", run, verbose=False)
 
 # %% ../nbs/01_imbalance.ipynb #03143baf
 def corrected_fairness(counts: Tensor, # (K,) evaluator counts on generated samples
@@ -432,6 +431,3 @@ def fairness_report(G, evaluator, exp: Experiment, n_samples: int | None = None,
     ev, held = exp.profile.eval, heldout_counts(exp) if correct else None
     return dict(model=model, **fairness_metrics(probs, confusion_counts if correct else None, ev.n_splits, ev.n_boot,
                                                 exp.seed, held))
-
-# %% ../nbs/01_imbalance.ipynb #e3cef82a
-NOISE_SIMS = {"smoke": 300, "quick": 4000, "paper": 20_000}  # simulated uniform draws per sample size

@@ -13,25 +13,18 @@ from torch import Tensor
 from tqdm.auto import tqdm
 from .core import cached, save_figure, save_table, default_fig_dir, show_grid
 from .data import longtail_shares
-from .baseline import Experiment, setup_experiment, get_classifiers, get_baseline_gan, fixed_latents
+from .baseline import Experiment, setup_experiment, get_classifiers, get_baseline_gan, fixed_latents, recorded_models
 from .models import generate, predict_proba, fingerprint, load_model
 from .rebalance import MODEL_SPECS, chosen_generator
 from .evaluation import (ClassifierFeatures, compute_features, fid_from_features, kid_from_features,
                                    reweighted_fid, per_class_fid, prdc, no_reference_quality)
 
 # %% auto #0
-__all__ = ['FID_STUDY', 'study_key', 'counts_for_total', 'max_reference_size', 'draw_indices', 'real_features',
-           'rejection_balanced', 'describe_gan', 'other_gans', 'study_generators', 'class_pair_distances',
-           'reweighted_with_predicted', 'imbalance_sweep', 'sweep_summary', 'imbalance_effect', 'preference',
-           'embed_tsne']
+__all__ = ['study_key', 'counts_for_total', 'max_reference_size', 'draw_indices', 'real_features', 'rejection_balanced',
+           'describe_gan', 'other_gans', 'study_generators', 'class_pair_distances', 'reweighted_with_predicted',
+           'imbalance_sweep', 'sweep_summary', 'imbalance_effect', 'preference', 'embed_tsne']
 
 # %% ../nbs/05_fid_sensitivity.ipynb #02d2a334
-FID_STUDY = {
-    "smoke": dict(rhos=(1, 10, 100), reps=3, kid_subsets=5, kid_subset_size=100, n_embed=300, n_iqa=4),
-    "quick": dict(rhos=(1, 2, 5, 10, 20, 50, 100), reps=20, kid_subsets=10, kid_subset_size=500, n_embed=1500, n_iqa=48),
-    "paper": dict(rhos=(1, 2, 5, 10, 20, 50, 100), reps=50, kid_subsets=10, kid_subset_size=1000, n_embed=4000, n_iqa=500),
-}
-
 def study_key(*parts) -> str:
     "A short hash of what a cached result depends on."
     return hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).hexdigest()[:10]
@@ -66,7 +59,7 @@ def real_features(exp: Experiment, evaluator) -> dict:
     def compute():
         return {name: dict(f=compute_features(ext, x), y=y, pred=predict_proba(evaluator, x).argmax(1))
                 for name, x, y in (("pool", s.x_pool, s.y_pool), ("heldout", s.x_heldout, s.y_heldout))}
-    return cached(exp.run.cache/f"05_real_features-{fingerprint(evaluator)}.pt", compute)
+    return cached(exp.run.cache/f"05_real_features-{exp.key(fingerprint(evaluator), s.x_pool, s.x_heldout)}.pt", compute)
 
 @torch.inference_mode()
 def rejection_balanced(G, clf, n_per_class: int, n_classes: int, seed: int = 0, batch: int = 2000,
@@ -89,12 +82,11 @@ def describe_gan(name: str) -> str:
 
 def other_gans(exp: Experiment, n_select: int, # samples section 4 chooses its checkpoints on
                exclude=("baseline",)) -> dict:
-    "Finished GANs of this experiment's run folder besides `exclude`, named by `describe_gan`, each at the checkpoint section 4 scores; exact duplicates once."
-    pre, out, seen = f"gan-{exp.tag}-", {}, set()
-    for p in sorted(exp.run.models.glob(f"{pre}*/G_ema.pt")):
-        name = p.parent.name[len(pre):]
-        if name in exclude: continue
-        G = chosen_generator(exp, name, n_select)[0] if name in MODEL_SPECS else load_model(p, "generator")
+    "The GANs sections 3 and 4 trained under this configuration besides `exclude`, named by `describe_gan`, each at the checkpoint section 4 scores; exact duplicates once."
+    out, seen = {}, set()
+    for name, d in sorted({**recorded_models(exp, "04"), **recorded_models(exp, "03")}.items()):
+        if name in exclude or not (d/"G_ema.pt").exists(): continue
+        G = chosen_generator(exp, name, n_select)[0] if name in MODEL_SPECS else load_model(d/"G_ema.pt", "generator", exp.device)
         if (fp := fingerprint(G)) in seen: continue  # e.g. a term without a gradient leaves the weights as without it
         seen.add(fp); out[describe_gan(name)] = G
     return out
@@ -105,7 +97,7 @@ def study_generators(generators: dict, # name -> a generator (z_dim, sample) or 
     "Evaluator features, evaluator labels and the first `keep_images` images of `n` samples per generator."
     ext, out = ClassifierFeatures(evaluator), {}
     for name, G in generators.items():
-        x = G[:n] if torch.is_tensor(G) else generate(G, fixed_latents(exp, n, G.z_dim, offset=5))
+        x = G[:n] if torch.is_tensor(G) else generate(G, fixed_latents(exp, n, G.z_dim, "fid_generated"))
         out[name] = dict(f=compute_features(ext, x), pred=predict_proba(evaluator, x).argmax(1), images=x[:keep_images])
     return out
 

@@ -15,8 +15,8 @@ from .core import save_torch, load_torch
 
 # %% auto #0
 __all__ = ['MODEL_CLASSES', 'MODEL_KINDS', 'Generator', 'is_style_based', 'Classifier', 'GeneratorLossHook', 'DCGenerator',
-           'DCDiscriminator', 'AuxClassifier', 'EvalClassifier', 'save_model', 'load_model', 'fingerprint', 'generate',
-           'predict_proba', 'extract_features']
+           'DCDiscriminator', 'AuxClassifier', 'EvalClassifier', 'CifarResNet18', 'save_model', 'load_model',
+           'fingerprint', 'generate', 'predict_proba', 'extract_features']
 
 # %% ../nbs/00b_models.ipynb #79c0aeb9
 @runtime_checkable
@@ -111,10 +111,30 @@ class EvalClassifier(nn.Module):
     def features(self, x: Tensor) -> Tensor: return self.body(x)
     def forward(self, x: Tensor) -> Tensor: return self.head(self.body(x))
 
+# %% ../nbs/00b_models.ipynb #59d1d26f
+class CifarResNet18(nn.Module):
+    "torchvision's ResNet-18 for 32 px images (3x3 stem, no max-pool): images in `[-1,1]` to logits."
+    feature_dim = 512
+    def __init__(self, n_classes: int = 10):
+        super().__init__()
+        from torchvision.models import resnet18
+        self.config = dict(n_classes=n_classes)
+        self.net = resnet18(weights=None, num_classes=n_classes)
+        self.net.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
+        self.net.maxpool = nn.Identity()
+    @property
+    def n_classes(self) -> int: return self.config["n_classes"]
+    def features(self, x: Tensor) -> Tensor:
+        "Pooled features `(N, 512)`."
+        n = self.net
+        h = n.relu(n.bn1(n.conv1(x)))
+        return torch.flatten(n.avgpool(n.layer4(n.layer3(n.layer2(n.layer1(h))))), 1)
+    def forward(self, x: Tensor) -> Tensor: return self.net.fc(self.features(x))
+
 # %% ../nbs/00b_models.ipynb #fd49dc3f
-MODEL_CLASSES = {c.__name__: c for c in (DCGenerator, DCDiscriminator, AuxClassifier, EvalClassifier)}
+MODEL_CLASSES = {c.__name__: c for c in (DCGenerator, DCDiscriminator, AuxClassifier, EvalClassifier, CifarResNet18)}
 MODEL_KINDS = {"DCGenerator": "generator", "DCDiscriminator": "discriminator",
-               "AuxClassifier": "classifier", "EvalClassifier": "classifier"}
+               "AuxClassifier": "classifier", "EvalClassifier": "classifier", "CifarResNet18": "classifier"}
 
 def save_model(model: nn.Module, path: Path | str, **meta) -> Path:
     "Save `model` (one of `MODEL_CLASSES`) with its constructor arguments, atomically."

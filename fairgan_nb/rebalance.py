@@ -4,29 +4,31 @@
 
 # %% ../nbs/04_training.ipynb #0a0d74bd
 from __future__ import annotations
-import hashlib, math, multiprocessing as mp
+import math, multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import pandas as pd
 import torch
 from torch import Tensor
 from tqdm.auto import tqdm
-from .core import GANCfg, cached, save_torch, load_torch
+from .config import Profile, RebalanceCfg, GANCfg, stream_seed, tensor_digest
+from .core import cached, save_torch, load_torch
 from .data import subset_by_counts
 from .models import load_model, generate, predict_proba, fingerprint
 from .train import train_gan
-from .baseline import (Experiment, gan_dir, classifier_path, get_classifiers, get_baseline_gan, fixed_latents)
+from .baseline import (Experiment, gan_dir, classifier_path, get_classifiers, get_baseline_gan,
+                                 fixed_latents, record_models, recorded_models)
 from .bias_loss import BiasLoss, make_bias_loss, class_weights_from_shares
 from .exploration import get_balanced_set, search_set, search_cfg
 from .fairness import fairness_report, class_counts, shares_from_counts, fairness_from_labels
 from .evaluation import metric_inputs, calc_metrics, find_inception_weights
 
 # %% auto #0
-__all__ = ['BIAS', 'MODEL_SPECS', 'TRAIN_PLAN', 'AUX_LATENT_OFFSET', 'EVAL_METRICS', 'REBALANCE_SIZES', 'EXTREME_PLAN',
-           'ModelSpec', 'plan', 'training_images', 'TrainJob', 'job_hook', 'train_job', 'make_job', 'run_jobs',
-           'classifier_fairness', 'snapshot_scores', 'select_snapshot', 'evaluate_model', 'bias_weights',
-           'prepare_jobs', 'chosen_generator', 'evaluate_all']
+__all__ = ['MODEL_SPECS', 'EVAL_METRICS', 'ModelSpec', 'model_specs', 'plan', 'training_images', 'TrainJob', 'job_hook',
+           'train_job', 'make_job', 'run_jobs', 'model_dir', 'classifier_fairness', 'snapshot_scores',
+           'select_snapshot', 'evaluate_model', 'bias_weights', 'training_set', 'prepare_jobs', 'chosen_generator',
+           'evaluate_all']
 
 # %% ../nbs/04_training.ipynb #8e30dfb4
 @dataclass(frozen=True)
@@ -40,27 +42,31 @@ class ModelSpec:
     weights: str = "biased"       # lambda of the loss: 'biased' (from the biased GAN's shares) or 'unit'
     augment: bool = False         # the loss classifies randomly shifted and turned copies of the fakes
 
-BIAS = dict(bias_loss="mi_soft", coef=1.0, weights="unit", augment=True)  # the differentiable bias loss chosen below
+def model_specs(cfg: RebalanceCfg = RebalanceCfg()) -> dict[str, ModelSpec]:
+    "Every row section 4 knows, by name; the `*_bias` rows take the bias loss of `cfg`."
+    bias = dict(bias_loss=cfg.bias_loss, coef=cfg.bias_coef, weights=cfg.bias_weights, augment=cfg.bias_augment)
+    return {s.name: s for s in [
+        ModelSpec("baseline", "longtail", label="biased baseline (long-tailed real data)"),
+        ModelSpec("rebalanced", "synthetic", label="rebalanced (balanced synthetic set)"),
+        ModelSpec("rebalanced_bias", "synthetic", **bias, label="rebalanced + bias loss"),
+        ModelSpec("rebalanced_bias_paper", "synthetic", "relu_hard", 1.0, label="rebalanced + the paper's argmax term (no gradient)"),
+        ModelSpec("rebalanced_bias_relu", "synthetic", "relu_ema", 1.0, label="rebalanced + the paper's term on running soft shares"),
+        ModelSpec("rebalanced_bias_noaug", "synthetic", **{**bias, "augment": False}, label="rebalanced + bias loss, not augmented"),
+        ModelSpec("mixed", "mixed", label="real long-tailed + synthetic, 50/50"),
+        ModelSpec("mixed_bias", "mixed", **bias, label="real + synthetic 50/50 + bias loss"),
+        ModelSpec("oracle", "balanced", label="oracle (balanced real, same size)"),
+        ModelSpec("oracle_2x", "balanced_2x", label="oracle (balanced real, twice the size)"),
+    ]}
 
-MODEL_SPECS = {s.name: s for s in [
-    ModelSpec("baseline", "longtail", label="biased baseline (long-tailed real data)"),
-    ModelSpec("rebalanced", "synthetic", label="rebalanced (balanced synthetic set)"),
-    ModelSpec("rebalanced_bias", "synthetic", **BIAS, label="rebalanced + bias loss"),
-    ModelSpec("rebalanced_bias_paper", "synthetic", "relu_hard", 1.0, label="rebalanced + the paper's argmax term (no gradient)"),
-    ModelSpec("rebalanced_bias_relu", "synthetic", "relu_ema", 1.0, label="rebalanced + the paper's term on running soft shares"),
-    ModelSpec("rebalanced_bias_noaug", "synthetic", **{**BIAS, "augment": False}, label="rebalanced + bias loss, not augmented"),
-    ModelSpec("mixed", "mixed", label="real long-tailed + synthetic, 50/50"),
-    ModelSpec("mixed_bias", "mixed", **BIAS, label="real + synthetic 50/50 + bias loss"),
-    ModelSpec("oracle", "balanced", label="oracle (balanced real, same size)"),
-    ModelSpec("oracle_2x", "balanced_2x", label="oracle (balanced real, twice the size)"),
-]}
-TRAIN_PLAN = {"smoke": ["baseline", "rebalanced", "rebalanced_bias", "mixed_bias", "oracle_2x"], "paper": list(MODEL_SPECS),
-              "quick": ["baseline", "rebalanced", "rebalanced_bias", "oracle"]}
+MODEL_SPECS = model_specs()  # with the default bias loss: the rows' names and labels
 
-def plan(profile: str) -> list[ModelSpec]:
+def plan(profile: Profile, rows: tuple[str, ...] | None = None # default: `profile.rebalance.rows`
+        ) -> list[ModelSpec]:
     "The models that `profile` trains, in table order."
-    if profile not in TRAIN_PLAN: raise ValueError(f"no training plan for profile {profile!r}")
-    return [MODEL_SPECS[n] for n in TRAIN_PLAN[profile]]
+    rows, specs = rows or profile.rebalance.rows, model_specs(profile.rebalance)
+    unknown = [n for n in rows if n not in specs]
+    if unknown: raise ValueError(f"unknown row(s) {', '.join(unknown)} in rebalance.rows; rows: {', '.join(specs)}")
+    return [specs[n] for n in rows]
 
 # %% ../nbs/04_training.ipynb #92889914
 def training_images(exp: Experiment, spec: ModelSpec, synth: Tensor # (N,C,H,W) the balanced synthetic images
@@ -74,7 +80,7 @@ def training_images(exp: Experiment, spec: ModelSpec, synth: Tensor # (N,C,H,W) 
         return torch.cat([real, synth])
     if spec.data in ("balanced", "balanced_2x"):
         per = sum(d.counts) // d.n_classes * (2 if spec.data == "balanced_2x" else 1)
-        return subset_by_counts(d.split.x_pool, d.split.y_pool, [per] * d.n_classes, exp.seed + 2)[0]
+        return subset_by_counts(d.split.x_pool, d.split.y_pool, [per] * d.n_classes, stream_seed(exp.seed, "oracle_subset"))[0]
     raise ValueError(f"unknown training data {spec.data!r}")
 
 # %% ../nbs/04_training.ipynb #962716ba
@@ -115,17 +121,19 @@ def train_job(job: TrainJob) -> str:
 def make_job(exp: Experiment, spec: ModelSpec, x: Tensor, # (N,C,H,W) the training images in [-1,1]
              weights: Tensor | None, # (K,) lambda_r of the bias loss; None: unit weights
              n_snapshots: int | None = None, # EMA snapshots kept for the checkpoint choice; default: the profile's checkpoints
-             device: str | torch.device = "cpu", bf16: bool = False, tf32: bool = False, # what `train_gan` runs with
             ) -> TrainJob:
-    "The job that trains `spec` on `x`."
-    digest = hashlib.sha256(x.detach().cpu().contiguous().numpy().tobytes()).hexdigest()[:10]
-    images = exp.run.cache/f"04_train-{exp.tag}-{spec.name}-{digest}.pt"  # other images, another file
-    if not images.exists(): save_torch({"x": x}, images)
+    "The job that trains `spec` on `x` with the run's device and precision."
     cfg = exp.profile.gan
     if n_snapshots: cfg = replace(cfg, ckpt_every=max(1, cfg.steps // n_snapshots))
-    return TrainJob(spec.name, images, gan_dir(exp, spec.name), cfg, exp.seed, spec.bias_loss, spec.coef, spec.augment,
-                    None if weights is None else tuple(weights.tolist()), classifier_path(exp, "aux"),
-                    device=str(device), bf16=bf16, tf32=tf32)
+    aux = classifier_path(exp, "aux")
+    loss = None if not spec.bias_loss else dict(spec=asdict(spec), weights=None if weights is None else weights.tolist(),
+                                                aux=fingerprint(load_model(aux, "classifier")))
+    images = exp.run.cache/f"04_train-{exp.tag}-{spec.name}-{tensor_digest(x)}.pt"  # other images, another file
+    if not images.exists(): save_torch({"x": x}, images)
+    c = exp.profile.compute
+    return TrainJob(spec.name, images, gan_dir(exp, spec.name, x, cfg, loss), cfg, stream_seed(exp.seed, "train"),
+                    spec.bias_loss, spec.coef, spec.augment, None if weights is None else tuple(weights.tolist()), aux,
+                    device=str(exp.device), bf16=c.bf16, tf32=c.tf32)
 
 def run_jobs(jobs: list[TrainJob], n_procs: int = 2) -> list[str]:
     "Train the unfinished jobs on `n_procs` worker processes (in this process if 1)."
@@ -138,71 +146,78 @@ def run_jobs(jobs: list[TrainJob], n_procs: int = 2) -> list[str]:
         return [f.result() for f in tqdm(as_completed(futs), total=len(futs), desc=f"GANs ({n_procs} processes)")]
 
 # %% ../nbs/04_training.ipynb #4e8946ff
-AUX_LATENT_OFFSET = 2  # `fixed_latents` offset of the checkpoint-choice samples (the evaluation uses 1)
+def model_dir(exp: Experiment, name: str) -> Path:
+    "The folder of the section-4 model `name` trained under this configuration (the baseline's own folder for 'baseline')."
+    if name == "baseline": return gan_dir(exp, "baseline")
+    dirs = recorded_models(exp, "04")
+    if name not in dirs: raise FileNotFoundError(f"no model {name!r} trained under this configuration: run 04_training first")
+    return dirs[name]
 
 def classifier_fairness(G, clf, exp: Experiment, n: int) -> float:
     "The fairness metric of `n` samples of `G` as the classifier `clf` labels them."
-    y = predict_proba(clf, generate(G, fixed_latents(exp, n, G.z_dim, AUX_LATENT_OFFSET))).argmax(1)
+    y = predict_proba(clf, generate(G, fixed_latents(exp, n, G.z_dim, "checkpoint_choice"))).argmax(1)
     return fairness_from_labels(y, exp.n_classes)
 
 def snapshot_scores(exp: Experiment, name: str, clf, n: int) -> pd.DataFrame:
-    "F on the labels of classifier `clf` for every snapshot of GAN `name` (cached)."
-    d = gan_dir(exp, name)
+    "F on the labels of classifier `clf` for every snapshot of GAN `name` (cached by the model's folder, `clf` and `n`)."
+    d = model_dir(exp, name)
     def compute():
-        rows = [dict(step=int(p.stem.split("-")[1]), F=classifier_fairness(load_model(p, "generator"), clf, exp, n))
+        rows = [dict(step=int(p.stem.split("-")[1]), F=classifier_fairness(load_model(p, "generator", exp.device), clf, exp, n))
                 for p in sorted((d/"snapshots").glob("G_ema-*.pt"))]
         return {"rows": rows}
-    return pd.DataFrame(cached(exp.run.cache/f"04_snapshots-{exp.tag}-{name}-{fingerprint(clf)[:8]}.pt", compute, verbose=False)["rows"])
+    return pd.DataFrame(cached(exp.run.cache/f"04_snapshots-{d.name}-{fingerprint(clf)[:8]}-n{n}.pt", compute, verbose=False)["rows"])
 
 def select_snapshot(exp: Experiment, name: str, aux, n: int):
     "The EMA generator of the second-half snapshot with the lowest F on the auxiliary classifier's labels, and its step."
     s = snapshot_scores(exp, name, aux, n)
     s = s[s.step >= exp.profile.gan.steps // 2]
-    if s.empty: raise FileNotFoundError(f"no snapshots in the second half of training under {gan_dir(exp, name)/'snapshots'}")
+    if s.empty: raise FileNotFoundError(f"no snapshots in the second half of training under {model_dir(exp, name)/'snapshots'}")
     step = int(s.loc[s.F.idxmin(), "step"])
-    return load_model(gan_dir(exp, name)/"snapshots"/f"G_ema-{step:07d}.pt", "generator"), step
+    return load_model(model_dir(exp, name)/"snapshots"/f"G_ema-{step:07d}.pt", "generator", exp.device), step
 
 # %% ../nbs/04_training.ipynb #29714ac8
 EVAL_METRICS = ("fid", "kid", "fid_per_class", "prdc5", "piqe", "niqe")
 
 def evaluate_model(exp: Experiment, name: str, G, evaluator) -> dict:
-    "One results row for generator `G` (cached by its fingerprint); FID/KID in Inception features too where the weights are."
+    "One results row for generator `G` (cached by its fingerprint, the evaluator's and the metrics' sizes); FID/KID in Inception features too where the weights are."
     inception = find_inception_weights() is not None
     def compute():
         row = fairness_report(G, evaluator, exp, model=name)
         s = exp.data.split; keep = s.y_heldout < exp.n_classes
-        real, fake = s.x_heldout[keep], generate(G, fixed_latents(exp, exp.profile.eval.n_fid, G.z_dim, 1))
+        real, fake = s.x_heldout[keep], generate(G, fixed_latents(exp, exp.profile.eval.n_fid, G.z_dim, "evaluation"))
         row.update(calc_metrics(EVAL_METRICS, metric_inputs(real, fake, "eval", evaluator, real_labels=s.y_heldout[keep])))
         if inception: row.update({f"{k}_inception": v for k, v in calc_metrics(("fid", "kid"), metric_inputs(real, fake, "inception")).items()})
         return row
-    tail = "-inception" if inception else ""
-    return cached(exp.run.cache/f"04_eval-{exp.tag}-{name}-{fingerprint(G)[:12]}{tail}.pt", compute, verbose=False)
+    key = exp.key(exp.profile.eval, fingerprint(G), fingerprint(evaluator), inception)
+    return cached(exp.run.cache/f"04_eval-{exp.tag}-{name}-{key}.pt", compute, verbose=False)
 
 # %% ../nbs/04_training.ipynb #0882fd5a
-REBALANCE_SIZES = {"smoke": dict(n_select=500, n_procs=2, n_snapshots=4, presets=["longtail"]),
-                   "quick": dict(n_select=5000, n_procs=3, n_snapshots=24, presets=["longtail"]),
-                   "paper": dict(n_select=20000, n_procs=2, n_snapshots=40, presets=["longtail", "extreme"])}
-EXTREME_PLAN = ["baseline", "rebalanced", "rebalanced_bias"]  # rows of the six-class extreme preset
-
 def bias_weights(exp: Experiment, G, aux, n: int) -> Tensor:
     "Bias-loss weights from the auxiliary classifier's shares on `n` samples of the biased generator `G`."
-    y = predict_proba(aux, generate(G, fixed_latents(exp, n, G.z_dim, AUX_LATENT_OFFSET))).argmax(1)
+    y = predict_proba(aux, generate(G, fixed_latents(exp, n, G.z_dim, "checkpoint_choice"))).argmax(1)
     return class_weights_from_shares(shares_from_counts(class_counts(y, exp.n_classes)).tolist())
 
-def prepare_jobs(exp: Experiment, names: list[str], n_select: int, n_snapshots: int | None = None) -> list[TrainJob]:
-    "Training jobs for the models `names` of `exp` (the baseline only if it is not trained yet)."
-    aux, _ = get_classifiers(exp)
-    G = get_baseline_gan(exp)
+def training_set(exp: Experiment, G, aux) -> Tensor: # (N,C,H,W) the balanced synthetic images
+    "The images of the balanced latent set: the training search's, or the faithful BFS set where that finds nothing."
     bset = get_balanced_set(exp, G, aux)
     if len(bset) == 0:  # a barely trained generator (smoke) never reaches the training search's confidence
         print("the training search found no latents; using the faithful BFS set instead")
         bset = search_set(exp, G, aux, search_cfg(exp.profile), "balanced_set_faithful", progress=False)
-    synth = bset.images(G)
-    specs = [MODEL_SPECS[n] for n in names if n != "baseline"]
-    w = bias_weights(exp, G, aux, n_select) if any(s.bias_loss and s.weights == "biased" for s in specs) else None
-    return [make_job(exp, s, training_images(exp, s, synth), w if s.bias_loss and s.weights == "biased" else None, n_snapshots)
-            for s in specs]
+    return bset.images(G)
 
+def prepare_jobs(exp: Experiment, names: list[str], n_select: int, n_snapshots: int | None = None) -> list[TrainJob]:
+    "Training jobs for the models `names` of `exp` (not the baseline), recorded in this configuration's model index."
+    aux, _ = get_classifiers(exp)
+    G = get_baseline_gan(exp)
+    synth = training_set(exp, G, aux)
+    specs = [s for s in plan(exp.profile, names) if s.name != "baseline"]
+    w = bias_weights(exp, G, aux, n_select) if any(s.bias_loss and s.weights == "biased" for s in specs) else None
+    jobs = [make_job(exp, s, training_images(exp, s, synth), w if s.bias_loss and s.weights == "biased" else None, n_snapshots)
+            for s in specs]
+    record_models(exp, "04", {s.name: j.out for s, j in zip(specs, jobs)})
+    return jobs
+
+# %% ../nbs/04_training.ipynb #ede13263
 def chosen_generator(exp: Experiment, name: str, n_select: int, aux=None):
     "The generator scored as `name` in every table, and its step: the baseline's final EMA generator, another model's chosen snapshot."
     if name == "baseline": return get_baseline_gan(exp), exp.profile.gan.steps

@@ -4,16 +4,17 @@
 
 # %% ../nbs/90_reproduce.ipynb #56c2a684
 from __future__ import annotations
-import argparse, hashlib, json, logging, os, sys, time
-from contextlib import contextmanager
+import argparse, hashlib, json, logging, sys, time
 from pathlib import Path
 import nbformat
-from .core import (PROFILES, get_profile, repo_root, default_run_dir, save_json, atomic_write,
-                             git_commit, package_versions, DEFAULT_EXPERIMENT, FILES_ENV, TRUST_ENV, RunDir, default_fig_dir)
+from .config import PROFILES, Profile, get_profile, override
+from .core import (resolve, repo_root, default_run_dir, save_json, atomic_write, write_config,
+                             git_commit, package_versions, DEFAULT_EXPERIMENT, RunDir, default_fig_dir)
 
 # %% auto #0
 __all__ = ['GLANCE_MARK', 'has_parameters_cell', 'section_notebooks', 'sha256_file', 'NotebookFailed', 'NotebookInterrupted',
-           'run_notebook', 'write_manifest', 'preflight', 'reproduce', 'main', 'readme_from_index', 'write_readme']
+           'run_notebook', 'write_manifest', 'preflight', 'run_config', 'changed_settings', 'reproduce', 'main',
+           'readme_from_index', 'write_readme']
 
 # %% ../nbs/90_reproduce.ipynb #872ee88e
 def has_parameters_cell(path: Path) -> bool:
@@ -128,21 +129,23 @@ def _select_notebooks(nbs: Path | None, only: list[str] | None, preset, verbose:
 
 def _check_experiment(preset, files: str | Path | None, trust_pickles: bool):
     "Refuse `--files` for the embedded experiment, missing files, and a generator pickle without `--trust-pickles`."
-    from fairgan_nb.adapters import EXPERIMENTS, check_experiment_files, preset_file
+    from fairgan_nb.experiments import EXPERIMENTS, check_experiment_files, preset_file
     if files is not None and not preset.files:
         raise ValueError(f"--files: experiment {preset.name!r} is embedded and reads no files "
                          f"(those that do: {', '.join(n for n, p in EXPERIMENTS.items() if p.files)})")
     if preset.files: check_experiment_files(preset, files)
-    if preset.generator == "stylegan2" and not (trust_pickles or os.environ.get(TRUST_ENV) == "1"):
+    if preset.generator == "stylegan2" and not trust_pickles:
         raise PermissionError(f"experiment {preset.name!r} unpickles {preset_file(preset, 'generator', files)}, and unpickling "
                               "runs code stored in the file: pass --trust-pickles if you trust it")
 
 def preflight(profile: str, seed: int, experiment: str, # as for `reproduce`
               nbs: Path | None, only: list[str] | None, files: str | Path | None, trust_pickles: bool,
-              verbose: bool = True) -> list[Path]:
-    "Check the arguments and the experiment's files before any notebook runs; return the notebooks to run."
-    from fairgan_nb.adapters import get_experiment
-    get_profile(profile)
+              verbose: bool = True,
+              overrides: dict | list[str] | None = None, # --set section.field=value, each checked against the profile
+             ) -> list[Path]:
+    "Check the arguments, the configuration and the experiment's files before any notebook runs; return the notebooks to run."
+    from fairgan_nb.experiments import get_experiment
+    resolve(profile, overrides)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     preset = get_experiment(experiment)
@@ -151,51 +154,58 @@ def preflight(profile: str, seed: int, experiment: str, # as for `reproduce`
     return todo
 
 # %% ../nbs/90_reproduce.ipynb #4877b482
-@contextmanager
-def _kernel_env(env: dict[str, str | None]):
-    "Set the variables of `env` that are not None while the block runs, then restore what was there."
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update({k: v for k, v in env.items() if v is not None})
-    try: yield
-    finally:
-        for k, v in old.items():
-            if v is None: os.environ.pop(k, None)
-            else: os.environ[k] = v
+def run_config(profile: str, # a named profile
+               overrides: dict | list[str] | None = None, # --set section.field=value
+               device: str | None = None, # --device: cpu, cuda, cuda:N (default: CUDA when present)
+              ) -> Profile:
+    "The run's resolved configuration: `profile` with `overrides`, on `device`."
+    return resolve(override(get_profile(profile), overrides), {"compute.device": device} if device else None)
+
+def changed_settings(profile: Profile) -> dict:
+    "The settings in which `profile` differs from the profile of its name (the defaults for a profile of one's own)."
+    base = (PROFILES[profile.name] if profile.name in PROFILES else Profile(profile.name)).to_dict()
+    return {f"{s}.{k}": v for s, sub in profile.to_dict().items() if isinstance(sub, dict) for k, v in sub.items() if base[s][k] != v}
 
 # %% ../nbs/90_reproduce.ipynb #4fb5bd0e
 def reproduce(profile: str = "quick", seed: int = 0, run_dir: str | Path | None = None, fig_dir: str | Path | None = None,
               only: list[str] | None = None, force: bool = False, nbs: str | Path | None = None,
               verbose: bool = True,
-              experiment: str = DEFAULT_EXPERIMENT, # a key of `fairgan_nb.adapters.EXPERIMENTS`
+              experiment: str = DEFAULT_EXPERIMENT, # a key of `fairgan_nb.experiments.EXPERIMENTS`
               files: str | Path | None = None, # folder of the experiment's files (default: the checkout)
               trust_pickles: bool = False, # allow unpickling the experiment's generator (runs code from the pickle)
+              overrides: dict | list[str] | None = None, # settings changed from the profile: ['gan.steps=40']
+              device: str | None = None, # cpu, cuda or cuda:N (default: CUDA when present)
              ) -> Path:
-    "Run the section notebooks; return the manifest's path."
+    "Run the section notebooks with one resolved configuration, written to `<run_dir>/config.json` first; return the manifest's path."
     root = repo_root()
     nbs = Path(nbs) if nbs else (root/"nbs" if root else None)
-    todo = preflight(profile, seed, experiment, nbs, only, files, trust_pickles, verbose)
-    run = Path(run_dir or default_run_dir(profile, seed, experiment)).resolve()
-    fig = Path(fig_dir).resolve() if fig_dir else default_fig_dir(profile, RunDir(run), experiment)
+    todo = preflight(profile, seed, experiment, nbs, only, files, trust_pickles, verbose, overrides)
+    cfg = run_config(profile, overrides, device)
+    run = RunDir(Path(run_dir or default_run_dir(profile, seed, experiment)).resolve())
+    fig = Path(fig_dir).resolve() if fig_dir else default_fig_dir(cfg, run, experiment)
     fig.mkdir(parents=True, exist_ok=True)
-    params = dict(profile=profile, seed=seed, run_dir=str(run), fig_dir=str(fig))
-    if experiment != DEFAULT_EXPERIMENT: params["experiment"] = experiment
+    write_config(run, cfg)
+    params = dict(profile=profile, seed=seed, run_dir=str(run.root), fig_dir=str(fig), experiment=experiment,
+                  overrides=changed_settings(cfg), files=str(Path(files).resolve()) if files is not None else None,
+                  trust_pickles=trust_pickles)
     records = []
-    env = {FILES_ENV: str(Path(files).resolve()) if files is not None else None, TRUST_ENV: "1" if trust_pickles else None}
-    with _kernel_env(env):  # the notebooks' kernels inherit both
-        for nb in todo:
-            if verbose: print(f"[{profile}] {nb.name} ...", flush=True)
-            rec = run_notebook(nb, run/"notebooks", params, force=force)
-            if verbose: print(f"[{profile}] {nb.name} {'up to date' if rec['skipped'] else 'done in %.1f s' % rec['wall_s']}", flush=True)
-            records.append(rec)
+    for nb in todo:
+        if verbose: print(f"[{profile}] {nb.name} ...", flush=True)
+        rec = run_notebook(nb, run.notebooks, params, force=force)
+        if verbose: print(f"[{profile}] {nb.name} {'up to date' if rec['skipped'] else 'done in %.1f s' % rec['wall_s']}", flush=True)
+        records.append(rec)
     man = write_manifest(fig, profile, seed, records)
     if root is not None and fig == (root/"figures").resolve(): write_readme(root)  # the README's results at a glance follow figures/
     return man
 
-def main(argv: list[str] | None = None) -> int:
-    "Entry point of `fairgan-reproduce`."
+# %% ../nbs/90_reproduce.ipynb #984e8c5f
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="fairgan-reproduce", description="Run every section notebook and regenerate the figures.")
     ap.add_argument("--profile", default="quick", choices=list(PROFILES), help="run sizes (default: quick)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.FIELD=VALUE",
+                    help="change one setting of the profile, e.g. --set gan.steps=40 (repeatable)")
+    ap.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: CUDA when present)")
     ap.add_argument("--run-dir", default=None, help="run folder (default: runs/<profile>-seed<seed>)")
     ap.add_argument("--fig-dir", default=None, help="figures folder (default: figures/ for quick, <run-dir>/figures otherwise)")
     ap.add_argument("--only", nargs="+", default=None, help="run only these notebooks (names without .ipynb)")
@@ -206,13 +216,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--files", default=None, help="folder holding the experiment's files (default: the checkout)")
     ap.add_argument("--trust-pickles", action="store_true",
                     help="allow loading the experiment's generator pickle: unpickling runs code, so only for files you trust")
-    a = ap.parse_args(argv)
+    return ap
+
+def main(argv: list[str] | None = None) -> int:
+    "Entry point of `fairgan-reproduce`."
+    a = _parser().parse_args(argv)
     try:
         if a.write_readme:
             print(write_readme()); return 0
         t0 = time.time()
-        man = reproduce(a.profile, a.seed, a.run_dir, a.fig_dir, a.only, a.force, a.nbs,
-                        experiment=a.experiment, files=a.files, trust_pickles=a.trust_pickles)
+        man = reproduce(a.profile, a.seed, a.run_dir, a.fig_dir, a.only, a.force, a.nbs, experiment=a.experiment,
+                        files=a.files, trust_pickles=a.trust_pickles, overrides=a.overrides, device=a.device)
         print(f"done in {time.time() - t0:.0f} s; manifest: {man}")
         return 0
     except (NotebookFailed, FileNotFoundError, PermissionError, ValueError) as e:

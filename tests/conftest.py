@@ -14,3 +14,12 @@ def no_notebooks(monkeypatch):
     import fairgan_nb.reproduce as r
     def ran(nb, *a, **k): raise AssertionError(f"{nb.name} ran")
     monkeypatch.setattr(r, "run_notebook", ran)
+
+@pytest.fixture
+def clean_imports():
+    "NVIDIA's package names (the stand-in's) and sys.path as they were before the test."
+    import sys
+    from standins import isolated_modules
+    path = list(sys.path)
+    with isolated_modules(): yield
+    sys.path[:] = path

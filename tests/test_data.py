@@ -1,7 +1,7 @@
-"CIFAR-10 batches are read without running code stored in them."
+"CIFAR-10 batches are read without running code stored in them; the CIFAR10-LT split."
 import os, pickle
-import numpy as np, pytest
-from fairgan_nb.data import load_cifar10, write_cifar10
+import numpy as np, pytest, torch
+from fairgan_nb.data import cifar10_lt_counts, load_cifar10, longtail_counts, make_cifar10_lt, write_cifar10
 
 class _Payload:
     "What a crafted batch could hold: unpickling it calls os.system."
@@ -31,3 +31,15 @@ def test_cifar_standin_still_loads(tmp_path, protocol):
     xs, ys = load_cifar10(tmp_path/"c", train=True)
     assert xt.shape == (20, 3, 32, 32) and yt.tolist() == y.tolist() and xs.shape == (20, 3, 32, 32)
     assert xt.min() >= -1 and xt.max() <= 1
+
+def test_cifar10_lt_counts_are_the_published_ones():
+    assert cifar10_lt_counts() == [5000, 3871, 2997, 2320, 1796, 1391, 1077, 834, 645, 500]  # CIFAR10-LT, rho 10
+    assert sum(cifar10_lt_counts()) == 20_431 and cifar10_lt_counts(5000, 100)[-1] == 50
+
+def test_cifar10_lt_from_a_tiny_folder(tmp_path):
+    rng = np.random.default_rng(1)
+    write_cifar10(tmp_path/"c", rng.integers(0, 256, (100, 3, 32, 32), dtype=np.uint8), np.repeat(np.arange(10), 10))
+    d = make_cifar10_lt(tmp_path/"c", n_max=8, seed=3)
+    assert torch.bincount(d.y_train, minlength=10).tolist() == d.counts == longtail_counts(8, 10, 10)
+    assert torch.bincount(d.y_balanced).tolist() == [sum(d.counts) // 10] * 10
+    assert len(d.split.y_heldout) == 100 and d.classes[-1] == "truck"

@@ -2,12 +2,17 @@
 import json, pickle, shutil, subprocess, sys
 from dataclasses import replace
 from pathlib import Path
-import numpy as np, pandas as pd, pytest, torch
+import nbformat, numpy as np, pandas as pd, pytest, torch
 import torch.nn.functional as F
-from fairgan_nb.adapters import write_eqface_standin, write_fairface_standin, write_stylegan2_standin
 from fairgan_nb.baseline import get_baseline_gan, get_classifiers, setup_experiment
+from fairgan_nb.experiments import (EXPERIMENTS, FFHQ_FILES, check_experiment_files, optional_status, preset_generator,
+                                    preset_race_classifier, presets_markdown)
+from fairgan_nb.fairface import FAIRFACE_RACES
+from fairgan_nb.models import generate, predict_proba
+from fairgan_nb.weights import optional_weights
 from fairgan_nb.data import load_mnist, write_cifar10
 from fairgan_nb.reproduce import main
+from standins import write_eqface_standin, write_fairface_standin, write_stylegan2_standin
 
 BIN = Path(sys.executable).parent
 
@@ -31,6 +36,34 @@ def _ffhq_standin(root: Path) -> Path:
     write_eqface_standin(w/"eqface")  # optional: section 1 then scores face quality by group
     return root
 
+def test_missing_files_are_all_listed(tmp_path):
+    with pytest.raises(FileNotFoundError) as e: check_experiment_files("ffhq_race", tmp_path)
+    msg = str(e.value)
+    assert "needs 3 missing file(s)" in msg and all(f.path in msg for f in FFHQ_FILES)
+    code = tmp_path/"weights"/"stylegan2-ada-pytorch"
+    (code/"dnnlib").mkdir(parents=True)                                  # an empty folder is no package
+    with pytest.raises(FileNotFoundError) as e: check_experiment_files("ffhq_race", tmp_path)
+    assert "stylegan2-ada-pytorch/torch_utils/__init__.py" in str(e.value) and "stylegan2-ada-pytorch/dnnlib/__init__.py" in str(e.value)
+    (code/"dnnlib"/"__init__.py").write_text("")
+    with pytest.raises(FileNotFoundError) as e: check_experiment_files("ffhq_race", tmp_path)
+    assert "stylegan2-ada-pytorch/torch_utils/__init__.py" in str(e.value) and "stylegan2-ada-pytorch/dnnlib" not in str(e.value)
+    with pytest.raises(FileNotFoundError, match="data/cifar10/cifar-10-batches-py/"): check_experiment_files("cifar10_lt", tmp_path)
+
+def test_optional_weights_report_where_to_put_them(tmp_path, capsys):
+    assert optional_weights("inception", tmp_path) is None
+    assert "inception unavailable: put the FID Inception-v3 weights at weights/pt_inception" in capsys.readouterr().out
+    st = optional_status("ffhq_race", tmp_path)
+    assert set(st) == {"inception", "eqface"} and all(v.startswith("unavailable: put ") for v in st.values())
+
+def test_presets_table_in_notebook_is_current(root):
+    nb = nbformat.read(root/"nbs"/"00ca_experiments.ipynb", as_version=4)
+    assert presets_markdown().strip() in [c.source.strip() for c in nb.cells if c.cell_type == "markdown"]
+
+def test_cifar10_lt_preset_counts_are_the_published_ones():
+    p = EXPERIMENTS["cifar10_lt"]
+    assert p.counts == (5000, 3871, 2997, 2320, 1796, 1391, 1077, 834, 645, 500) and p.quota == 2043
+    assert p.source_shares == tuple(c / 20_431 for c in p.counts)
+
 @pytest.fixture(scope="module")
 def cifar_files(tmp_path_factory): return _cifar_standin(tmp_path_factory.mktemp("cifar_files"))
 
@@ -51,6 +84,24 @@ def test_missing_files_and_trust_are_one_clear_line(tmp_path, capsys, ffhq_files
     assert "unknown experiment 'nope'" in capsys.readouterr().err
     exp = setup_experiment("smoke", 0, tmp_path/"run", experiment="ffhq_race", root=ffhq_files, trust=False)
     with pytest.raises(PermissionError, match="trust"): get_baseline_gan(exp)
+
+def test_ffhq_preset_loads_standins_from_their_places(ffhq_files, clean_imports):
+    assert check_experiment_files("ffhq_race", ffhq_files) == ffhq_files
+    with pytest.raises(PermissionError): preset_generator("ffhq_race", ffhq_files)
+    G = preset_generator("ffhq_race", ffhq_files, trust=True, device="cpu")
+    clf = preset_race_classifier("ffhq_race", ffhq_files, device="cpu", size=32)
+    assert G.truncation_psi == EXPERIMENTS["ffhq_race"].truncation_psi == 0.7
+    assert predict_proba(clf, generate(G, torch.randn(2, G.z_dim))).shape == (2, 6)
+
+def test_preset_race_classifier_follows_the_preset_groups(ffhq_files):
+    ffhq = EXPERIMENTS["ffhq_race"]
+    x = torch.rand(3, 3, 32, 32) * 2 - 1
+    seven = preset_race_classifier(replace(ffhq, groups=FAIRFACE_RACES, source_shares=(1 / 7,) * 7), ffhq_files, device="cpu", size=32)
+    assert seven.classes == list(FAIRFACE_RACES) and seven.n_classes == 7
+    six = preset_race_classifier(ffhq, ffhq_files, device="cpu", size=32)
+    flipped = preset_race_classifier(replace(ffhq, groups=ffhq.groups[::-1]), ffhq_files, device="cpu", size=32)
+    assert flipped.classes == six.classes[::-1]
+    assert torch.allclose(predict_proba(flipped, x), predict_proba(six, x).flip(1), atol=1e-6)
 
 def test_ffhq_experiment_objects(tmp_path, ffhq_files):
     exp = setup_experiment("smoke", 0, tmp_path/"run", experiment="ffhq_race", root=ffhq_files, trust=True)
@@ -91,7 +142,6 @@ def test_ffhq_race_runs_its_sections(root, ffhq_files, tmp_path):
     assert list(q.columns[:4]) == ["group", "count", "mean", "std"] and q["mean"].dropna().between(0, 1).all() and q["count"].sum() > 0
 
 def test_readme_lists_the_presets_as_defined(root):
-    from fairgan_nb.adapters import presets_markdown
     assert presets_markdown() in (root/"README.md").read_text()
 
 def test_ffhq_exploration_on_standins(tmp_path, ffhq_files):

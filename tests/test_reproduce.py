@@ -23,6 +23,7 @@ def test_smoke_runs_every_section(root, smoke_run):
     for name, digest in man["sha256"].items(): assert sha256_file(run/"figures"/name) == digest
     for nb in section_notebooks(root/"nbs"): assert (run/"notebooks"/nb.name).exists()
     assert (run/"run_info.json").exists()
+    assert json.loads((run/"config.json").read_text())["name"] == "smoke"
 
 def test_smoke_leaves_committed_figures_alone(root, smoke_run):
     _, committed, _ = smoke_run
@@ -76,6 +77,10 @@ def _tiny_notebook(path: Path, code: str) -> Path:
     (["--seed", "-1"], "seed must be a non-negative integer"),
     (["--files", "."], "--files"),
     (["--experiment", "ffhq_race", "--only", "03_bias_loss"], "03_bias_loss"),
+    (["--set", "gan.stepz=40"], "unknown setting 'gan.stepz'; valid settings: data.heldout_per_class"),
+    (["--set", "gan.steps=many"], "gan.steps: expected int, got 'many'"),
+    (["--set", "gan.steps"], "section.field=value"),
+    (["--device", "tpu"], "unknown device 'tpu'"),
 ])
 def test_bad_arguments_stop_before_the_first_notebook(tmp_path, capsys, no_notebooks, args, msg):
     assert main(["--profile", "smoke", "--run-dir", str(tmp_path/"run"), *args]) == 1
@@ -126,3 +131,18 @@ def test_rerun_with_nothing_to_do_keeps_the_timings(tmp_path):
     write_manifest(tmp_path, "quick", 0, [rec("01_a.ipynb", 10.0, False), rec("02_b.ipynb", 20.0, False)])
     man = json.loads(write_manifest(tmp_path, "quick", 0, [rec("01_a.ipynb", 10.0, True), rec("02_b.ipynb", 20.0, True)]).read_text())
     assert man["total_wall_s"] == 30.0 and [r["wall_s"] for r in man["notebooks"]] == [10.0, 20.0]
+
+def test_set_is_recorded_and_a_changed_setting_retrains(root, tmp_path):
+    "The issue's check: --set reaches config.json and the trainer, and another value trains another GAN."
+    run = tmp_path/"run"
+    def go(steps):
+        assert main(["--profile", "smoke", "--only", "00d_baseline", "--device", "cpu", "--set", f"gan.steps={steps}",
+                     "--run-dir", str(run)]) == 0
+        cfg = json.loads((run/"config.json").read_text())
+        assert cfg["gan"]["steps"] == steps and cfg["compute"]["device"] == "cpu"
+        return {p.parent: json.loads(p.read_text().splitlines()[-1])["step"] for p in run.glob("models/gan-longtail-baseline-*/log.jsonl")}
+    first = go(40)
+    assert list(first.values()) == [40]
+    second = go(30)
+    assert len(second) == 2 and sorted(second.values()) == [30, 40]  # a new GAN for 30 steps; the 40-step one untouched
+    assert go(40) == second  # back to 40: the cached GAN, nothing trained
