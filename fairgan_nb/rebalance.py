@@ -140,9 +140,9 @@ def run_jobs(jobs: list[TrainJob], n_procs: int = 2) -> list[str]:
     todo = [j for j in jobs if not (j.out/"G_ema.pt").exists()]
     if n_procs <= 1 or len(todo) <= 1:
         return [train_job(replace(j, threads=torch.get_num_threads())) for j in tqdm(todo, desc="GANs")]
-    from fairgan_nb.rebalance import train_job as job_fn  # by module path, so that spawned workers can import it
+    from fairgan_nb.rebalance import TrainJob as Job, train_job as job_fn  # by module path, so that spawned workers import them
     with ProcessPoolExecutor(min(n_procs, len(todo)), mp_context=mp.get_context("spawn")) as ex:
-        futs = [ex.submit(job_fn, j) for j in todo]
+        futs = [ex.submit(job_fn, Job(**vars(j))) for j in todo]
         return [f.result() for f in tqdm(as_completed(futs), total=len(futs), desc=f"GANs ({n_procs} processes)")]
 
 # %% ../nbs/04_training.ipynb #4e8946ff
