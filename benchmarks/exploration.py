@@ -26,9 +26,10 @@ from fairgan_nb.data import longtail_counts, subset_by_counts
 from torch import Tensor
 from fairgan_nb.models import extract_features
 from fairgan_nb.train import train_gan
-from fairgan_nb.exploration import (SearchCfg, LatentSpace, classify_latents, hit_labels, explore_bfs, rejection_sample,
-                                    search_cfg, seed_latents)
+from fairgan_nb.bfs import SearchCfg, explore_bfs, rejection_sample
+from fairgan_nb.exploration import search_cfg
 from fairgan_nb.metrics import mean_pairwise_distance, near_duplicate_rate
+from fairgan_nb.latents import LatentSpace, classify_latents, hit_labels, seed_latents
 
 GOALS = (0.10, 0.01, 0.001)
 

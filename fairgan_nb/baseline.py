@@ -20,8 +20,8 @@ from .experiments import (get_experiment, experiment_profile, check_experiment_f
 from .train import train_gan, train_classifier, evaluate_classifier, read_log
 
 # %% auto #0
-__all__ = ['AUX_ARCHS', 'Experiment', 'setup_experiment', 'get_classifiers', 'classifier_report', 'gan_dir', 'get_gan',
-           'models_index', 'recorded_models', 'record_models', 'get_baseline_gan', 'fixed_latents']
+__all__ = ['AUX_ARCHS', 'Experiment', 'setup_experiment', 'classifier_path', 'get_classifiers', 'classifier_report', 'gan_dir',
+           'get_gan', 'models_index', 'recorded_models', 'record_models', 'get_baseline_gan', 'fixed_latents']
 
 # %% ../nbs/00d_baseline.ipynb #34cab63d
 @dataclass
@@ -79,10 +79,15 @@ def setup_experiment(profile: str | Profile = "smoke", seed: int = 0, run_dir: s
 AUX_ARCHS = {"mnist": AuxClassifier, "cifar10": lambda k, c, h: CifarResNet18(k)}  # (n_classes, channels, size) -> model
 
 def _clf_dir(exp: Experiment) -> Path:
-    "The classifiers' folder, keyed by their training config, architecture, training data and seed."
-    s, k = exp.data.split, exp.n_classes
+    "The classifiers' folder, keyed by their training config, architecture, precision, training data and seed."
+    s, k, c = exp.data.split, exp.n_classes, exp.profile.compute
     keep = s.y_pool < k
-    return exp.run.models/f"classifiers-{exp.key(exp.profile.clf, get_experiment(exp.preset).data, k, exp.profile.compute.bf16, s.x_pool[keep], s.y_pool[keep])}"
+    return exp.run.models/f"classifiers-{exp.key(exp.profile.clf, get_experiment(exp.preset).data, k, c.bf16, c.tf32, s.x_pool[keep], s.y_pool[keep])}"
+
+def classifier_path(exp: Experiment, name: str # 'aux' or 'eval'
+                   ) -> Path:
+    "The model file in which `get_classifiers` keeps the classifier `name` of `exp`."
+    return _clf_dir(exp)/f"{name}.pt"
 
 def _cached_model(path: Path, what: str):
     "The model saved at `path`, or None when there is none or it is unreadable (then it is retrained)."
@@ -96,18 +101,19 @@ def get_classifiers(exp: Experiment, progress: bool = True) -> tuple[nn.Module, 
     if not exp.has_data:  # a pretrained generator: one given classifier steers and measures, as in the paper
         m = preset_race_classifier(preset, exp.root)
         return m, m
-    d, s, k = _clf_dir(exp), exp.data.split, exp.n_classes
+    s, k, c = exp.data.split, exp.n_classes, exp.profile.compute
     keep = s.y_pool < k
     x, y = s.x_pool[keep], s.y_pool[keep]
     out = []
     for name, cls, epochs in (("aux", AUX_ARCHS[preset.data], exp.profile.clf.aux_epochs),
                               ("eval", EvalClassifier, exp.profile.clf.eval_epochs)):
-        m = _cached_model(d/f"{name}.pt", f"{name} classifier")
+        m = _cached_model(classifier_path(exp, name), f"{name} classifier")
         if m is None:
             torch.manual_seed(stream_seed(exp.seed, "train"))
             m = cls(k, x.shape[1], x.shape[2])
-            train_classifier(m, x, y, exp.profile.clf, epochs, seed=stream_seed(exp.seed, "train"), desc=f"{name} classifier", progress=progress)
-            save_model(m, d/f"{name}.pt", epochs=epochs, seed=exp.seed)
+            train_classifier(m, x, y, exp.profile.clf, epochs, seed=stream_seed(exp.seed, "train"), desc=f"{name} classifier",
+                             progress=progress, device=exp.device, bf16=c.bf16, tf32=c.tf32)
+            save_model(m, classifier_path(exp, name), epochs=epochs, seed=exp.seed)
         out.append(m)
     return tuple(out)
 
@@ -119,7 +125,7 @@ def classifier_report(exp: Experiment, aux, evaluator) -> dict:
     keep = s.y_heldout < k
     path = _clf_dir(exp)/f"report-{digest(s.x_heldout[keep], s.y_heldout[keep])}.json"
     if path.exists(): return json.loads(path.read_text())
-    rep = {n: {kk: (v.tolist() if torch.is_tensor(v) else v) for kk, v in evaluate_classifier(m, s.x_heldout[keep], s.y_heldout[keep], k).items()}
+    rep = {n: {kk: (v.tolist() if torch.is_tensor(v) else v) for kk, v in evaluate_classifier(m, s.x_heldout[keep], s.y_heldout[keep], k, device=exp.device).items()}
            for n, m in (("aux", aux), ("eval", evaluator))}
     save_json(rep, path)
     return rep
@@ -139,9 +145,9 @@ def get_gan(exp: Experiment, name: str, x_train: Tensor | None = None, extra_g_l
             progress: bool = True):
     "The GAN `name` of `exp`, trained on `x_train` (default: the imbalanced training set) once and cached."
     if extra_g_loss is not None and loss is None: raise ValueError(f"GAN {name!r}: an extra loss needs its settings (`loss`) for the cache key")
-    x = exp.data.x_train if x_train is None else x_train
+    x, c = exp.data.x_train if x_train is None else x_train, exp.profile.compute
     return train_gan(x, gan_cfg or exp.profile.gan, gan_dir(exp, name, x, gan_cfg, loss), seed=stream_seed(exp.seed, "train"),
-                     extra_g_loss=extra_g_loss, desc=f"GAN {name}", progress=progress)
+                     extra_g_loss=extra_g_loss, device=exp.device, desc=f"GAN {name}", progress=progress, bf16=c.bf16, tf32=c.tf32)
 
 # %% ../nbs/00d_baseline.ipynb #f7ce4dd0
 def models_index(exp: Experiment, section: str) -> Path:

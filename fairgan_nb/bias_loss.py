@@ -6,10 +6,11 @@
 from __future__ import annotations
 import math
 from dataclasses import dataclass
+from fastcore.basics import patch
 from typing import Callable
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from .models import Classifier
 from .train import random_affine
 from torch import Tensor
 
@@ -174,57 +175,87 @@ def get_bias_spec(name: str) -> BiasLossSpec:
     return BIAS_LOSSES[name]
 
 # %% ../nbs/03_bias_loss.ipynb #7a8f5275
+def _hook_weights(weights, # (K,) positive lambda_r, or None
+                  n_classes: int) -> Tensor | None: # (K,) float32
+    "The loss's weights, checked against the classifier's number of classes."
+    if weights is None: return None
+    w = torch.as_tensor(weights, dtype=torch.float32)
+    if w.shape != (n_classes,): raise ValueError(f"weights has shape {tuple(w.shape)}, expected ({n_classes},): the classifier has {n_classes} classes")
+    if (w <= 0).any(): raise ValueError("weights must be positive (a zero weight lets that class vanish at no cost)")
+    return w
+
 class BiasLoss:
-    "A trainer hook `(fake_images, step) -> (coef * loss, logs)` for one registered variant."
-    def __init__(self, name: str, classifier: nn.Module, weights=None, coef: float = 1.0,
-                 temperature: float = 1.0, beta: float = 0.9, augment: bool = False, seed: int = 0):
+    "The bias loss of one registered variant as a `GeneratorLossHook`: `(fake, step, fake_logits) -> (coef * loss, logs)`."
+    def __init__(self, name: str, # a key of BIAS_LOSSES
+                 classifier: Classifier, # the auxiliary classifier (a module); frozen here
+                 weights=None, coef: float = 1.0, temperature: float = 1.0, beta: float = 0.9,
+                 augment: bool = False, seed: int = 0): # see `make_bias_loss`
         self.name, self.spec = name, get_bias_spec(name)
-        n_classes = classifier.config["n_classes"] if hasattr(classifier, "config") else None
-        if weights is not None:
-            w = torch.as_tensor(weights, dtype=torch.float32)
-            if n_classes is not None and w.shape != (n_classes,):
-                raise ValueError(f"weights has shape {tuple(w.shape)}, expected ({n_classes},): the classifier has {n_classes} classes")
-            if (w <= 0).any(): raise ValueError("weights must be positive (a zero weight lets that class vanish at no cost)")
-            weights = w
-        if self.spec.shares == "per_sample" and weights is None: raise ValueError("'reweight' needs weights")
+        if not isinstance(classifier, Classifier): raise TypeError(f"the bias loss needs a Classifier (logits and n_classes), got {type(classifier).__name__}")
+        self.weights = _hook_weights(weights, classifier.n_classes)
+        if self.spec.shares == "per_sample" and self.weights is None: raise ValueError("'reweight' needs weights")
         if not temperature > 0: raise ValueError(f"temperature must be > 0, got {temperature}")
         self.classifier = classifier.eval().requires_grad_(False)
-        self.weights, self.coef, self.temperature = weights, coef, temperature
+        self.coef, self.temperature = coef, temperature
         self.running = RunningShares(beta) if self.spec.shares == "ema" else None
-        self.needs_fake_logits = self.spec.shares == "per_sample"
         self.rng = torch.Generator().manual_seed(seed) if augment else None  # random shifts and turns before the classifier
 
-    def shares(self, logits: Tensor) -> Tensor:
-        "The shares this variant feeds its term (advances the running estimate)."
-        if self.spec.shares == "hard": return hard_batch_shares(logits)
-        p = soft_batch_shares(logits, self.temperature)
-        return self.running(p) if self.running is not None else p
+# %% ../nbs/03_bias_loss.ipynb #1e7a3b95
+@patch
+def shares(self: BiasLoss, logits: Tensor # (N, K) the classifier's logits
+          ) -> Tensor: # (K,)
+    "The shares this variant feeds its term (advances the running estimate)."
+    if self.spec.shares == "hard": return hard_batch_shares(logits)
+    p = soft_batch_shares(logits, self.temperature)
+    return self.running(p) if self.running is not None else p
 
-    def __call__(self, fake: Tensor, # (N,C,H,W) generated images in [-1,1], attached to G's graph
-                 step: int = 0, fake_logits: Tensor | None = None, # (N,) D's logits, for 'reweight' only
-                ) -> tuple[Tensor, dict]:
-        logits = self.classifier(fake if self.rng is None else random_affine(fake, self.rng))
-        hard = hard_batch_shares(logits)
-        if self.spec.shares == "per_sample":
-            if fake_logits is None:
-                raise ValueError("'reweight' weights each sample's generator loss, so it needs the discriminator's logits: call it with fake_logits=D(fake)")
-            loss, p = reweighting_extra_loss(fake_logits, logits, self.weights), hard
-        else:
-            p = self.shares(logits)
-            loss = self.spec.term(p, self.weights.to(p) if self.weights is not None else None)
-            if self.spec.confident: loss = loss + torch.special.entr(F.softmax(logits / self.temperature, 1)).sum(1).mean()
-        logs = {"bias_term": float(loss.detach()), **{f"bias_p{r}": float(v) for r, v in enumerate(p.detach())},
-                "bias_hard_min": float(hard.min())}
-        return self.coef * loss, logs
+@patch
+def term(self: BiasLoss, logits: Tensor, # (N, K) the classifier's logits of the fake batch
+         fake_logits: Tensor | None = None, # (N,) the discriminator's logits of the same batch, for 'reweight'
+        ) -> tuple[Tensor, Tensor]: # (the term before `coef`, the (K,) shares it saw)
+    "The variant's term on one batch."
+    if self.spec.shares == "per_sample":
+        if fake_logits is None:
+            raise ValueError("'reweight' weights each sample's generator loss, so it needs the discriminator's logits: call it with fake_logits=D(fake)")
+        return reweighting_extra_loss(fake_logits, logits, self.weights), hard_batch_shares(logits)
+    p = self.shares(logits)
+    loss = self.spec.term(p, self.weights.to(p) if self.weights is not None else None)
+    if self.spec.confident: loss = loss + torch.special.entr(F.softmax(logits / self.temperature, 1)).sum(1).mean()
+    return loss, p
 
-    def state_dict(self) -> dict:
-        return {"running": self.running.state_dict() if self.running else None, "rng": self.rng.get_state() if self.rng else None}
-    def load_state_dict(self, state: dict):
-        if self.running is not None: self.running.load_state_dict(state["running"])
-        if self.rng is not None and state.get("rng") is not None: self.rng.set_state(state["rng"])
+# %% ../nbs/03_bias_loss.ipynb #5e9b2d47
+@patch
+def __call__(self: BiasLoss, fake: Tensor, # (N,C,H,W) generated images in [-1,1], attached to G's graph
+             step: int = 0, fake_logits: Tensor | None = None, # (N,) D's logits of `fake`, for 'reweight'
+            ) -> tuple[Tensor, dict]: # (coef * term, logs)
+    "The hook: `coef` times the term on the classifier's logits of `fake`, and the numbers for the log."
+    logits = self.classifier(fake if self.rng is None else random_affine(fake, self.rng))
+    loss, p = self.term(logits, fake_logits)
+    logs = {"bias_term": float(loss.detach()), **{f"bias_p{r}": float(v) for r, v in enumerate(p.detach())},
+            "bias_hard_min": float(hard_batch_shares(logits).min())}
+    return self.coef * loss, logs
 
+# %% ../nbs/03_bias_loss.ipynb #9c3f6e58
+@patch
+def to(self: BiasLoss, device: str | torch.device) -> BiasLoss:
+    "Move the classifier to `device`; return the hook."
+    self.classifier.to(device)
+    return self
+
+@patch
+def state_dict(self: BiasLoss) -> dict:
+    "The running estimate and the augmentation's generator state."
+    return {"running": self.running.state_dict() if self.running else None, "rng": self.rng.get_state() if self.rng else None}
+
+@patch
+def load_state_dict(self: BiasLoss, state: dict):
+    "Restore what `state_dict` saved."
+    if self.running is not None: self.running.load_state_dict(state["running"])
+    if self.rng is not None and state.get("rng") is not None: self.rng.set_state(state["rng"])
+
+# %% ../nbs/03_bias_loss.ipynb #6e2b8d04
 def make_bias_loss(name: str,            # a key of BIAS_LOSSES
-                   classifier: nn.Module, # auxiliary classifier: images in [-1,1] to (N, K) logits; frozen here
+                   classifier: Classifier, # auxiliary classifier: images in [-1,1] to (N, K) logits; frozen here
                    weights=None,          # (K,) positive lambda_r; None for unit weights
                    coef: float = 1.0,     # multiplies the term (the paper uses 1)
                    temperature: float = 1.0, # softmax temperature of the soft and ema shares
@@ -232,5 +263,5 @@ def make_bias_loss(name: str,            # a key of BIAS_LOSSES
                    augment: bool = False, # classify randomly shifted and turned copies (harder to game than the images)
                    seed: int = 0,         # of the augmentation
                   ) -> BiasLoss:
-    "The trainer hook `extra_g_loss(fake, step) -> (loss, logs)` for the bias loss called `name`."
+    "The trainer's `GeneratorLossHook` for the bias loss called `name`."
     return BiasLoss(name, classifier, weights, coef, temperature, beta, augment, seed)

@@ -275,13 +275,13 @@ class MetricInputs:
 def metric_inputs(real: Tensor, fake: Tensor, # (N,C,H,W), (M,C,H,W) images in [-1,1]
                   features: str | nn.Module = "eval", evaluator: nn.Module | None = None,
                   real_labels: Tensor | None = None, # default: the evaluator's labels of `real`
-                  n_classes: int | None = None, # default: the evaluator's `config['n_classes']`
+                  n_classes: int | None = None, # default: the evaluator's `n_classes`
                   batch_size: int = 500,
                   device: str | torch.device | None = None, # where every stage runs (models are moved there); None: their own devices
                   **opts) -> MetricInputs:
     "Extract features (and the evaluator's labels) of `real` and `fake` once, on `device`."
     check_images(real, "real images"); check_images(fake, "fake images")
-    k = getattr(evaluator, "config", {}).get("n_classes")
+    k = evaluator.n_classes if evaluator is not None else None
     if n_classes is not None and k is not None and n_classes != k: raise ValueError(f"n_classes={n_classes} but the evaluator has {k} classes")
     ext = feature_extractor(features, evaluator)
     if device is not None and evaluator is not None: evaluator.to(device)

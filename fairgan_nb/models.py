@@ -14,9 +14,9 @@ from torch import Tensor
 from .core import save_torch, load_torch
 
 # %% auto #0
-__all__ = ['MODEL_CLASSES', 'MODEL_KINDS', 'Generator', 'is_style_based', 'DCGenerator', 'DCDiscriminator', 'AuxClassifier',
-           'EvalClassifier', 'CifarResNet18', 'save_model', 'load_model', 'fingerprint', 'generate', 'predict_proba',
-           'extract_features']
+__all__ = ['MODEL_CLASSES', 'MODEL_KINDS', 'Generator', 'is_style_based', 'Classifier', 'GeneratorLossHook', 'DCGenerator',
+           'DCDiscriminator', 'AuxClassifier', 'EvalClassifier', 'CifarResNet18', 'save_model', 'load_model',
+           'fingerprint', 'generate', 'predict_proba', 'extract_features']
 
 # %% ../nbs/00b_models.ipynb #79c0aeb9
 @runtime_checkable
@@ -29,6 +29,26 @@ class Generator(Protocol):
 def is_style_based(G) -> bool:
     "Whether `G` exposes `mapping` and `synthesis` (so that exploration can work in W space)."
     return callable(getattr(G, "mapping", None)) and callable(getattr(G, "synthesis", None))
+
+# %% ../nbs/00b_models.ipynb #450216f4
+@runtime_checkable
+class Classifier(Protocol):
+    "What the pipeline needs of a classifier (an optional `features(x)` gives the features FID uses)."
+    @property
+    def n_classes(self) -> int: ... # K
+    def __call__(self, x: Tensor # (N,C,H,W) images in [-1,1]
+                ) -> Tensor: ... # (N, K) logits
+
+@runtime_checkable
+class GeneratorLossHook(Protocol):
+    "An extra term of the generator's loss that `train_gan` calls on every fake batch and checkpoints."
+    def __call__(self, fake: Tensor, # (N,C,H,W) generated images in [-1,1], attached to G's graph
+                 step: int, # the training step
+                 fake_logits: Tensor, # (N,) the discriminator's logits of `fake`
+                ) -> tuple[Tensor, dict]: ... # (scalar loss added to G's, numbers for the log)
+    def to(self, device: str | torch.device) -> GeneratorLossHook: ... # self, with its models on `device`
+    def state_dict(self) -> dict: ...
+    def load_state_dict(self, state: dict): ...
 
 # %% ../nbs/00b_models.ipynb #9fe08e9f
 class DCGenerator(nn.Module):
@@ -70,6 +90,8 @@ class AuxClassifier(nn.Module):
             nn.Conv2d(channels, 32, 5, padding=2), nn.ReLU(True), nn.MaxPool2d(2),
             nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(True), nn.MaxPool2d(2), nn.Flatten(),
             nn.Linear(64 * (img_size // 4) ** 2, 128), nn.ReLU(True), nn.Dropout(0.3), nn.Linear(128, n_classes))
+    @property
+    def n_classes(self) -> int: return self.config["n_classes"]
     def forward(self, x: Tensor) -> Tensor: return self.net(x)
 
 def _conv_bn(cin, cout): return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True)]
@@ -84,6 +106,8 @@ class EvalClassifier(nn.Module):
                                   *_conv_bn(32, 64), *_conv_bn(64, 64), nn.MaxPool2d(2),
                                   *_conv_bn(64, 128), nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(128, n_classes))
+    @property
+    def n_classes(self) -> int: return self.config["n_classes"]
     def features(self, x: Tensor) -> Tensor: return self.body(x)
     def forward(self, x: Tensor) -> Tensor: return self.head(self.body(x))
 

@@ -4,32 +4,32 @@
 
 # %% ../nbs/04_training.ipynb #0a0d74bd
 from __future__ import annotations
-import hashlib, json, math, multiprocessing as mp, os, time
+import math, multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
-import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 from .config import Profile, RebalanceCfg, GANCfg, stream_seed, tensor_digest
-from .core import cached, save_torch, load_torch, save_json
+from .core import cached, save_torch, load_torch
 from .data import subset_by_counts
 from .models import load_model, generate, predict_proba, fingerprint
-from .train import train_gan, read_log
-from .baseline import (Experiment, setup_experiment, gan_dir, get_classifiers, get_baseline_gan, fixed_latents, _clf_dir,
-                                 record_models, recorded_models)
-from .bias_loss import make_bias_loss, class_weights_from_shares, get_bias_spec
+from .train import train_gan
+from .baseline import (Experiment, gan_dir, classifier_path, get_classifiers, get_baseline_gan,
+                                 fixed_latents, record_models, recorded_models)
+from .bias_loss import BiasLoss, make_bias_loss, class_weights_from_shares
 from .exploration import get_balanced_set, search_set, search_cfg
 from .fairness import fairness_report
 from .metrics import class_counts, shares_from_counts, fairness_from_labels
 from .evaluation import metric_inputs, calc_metrics, find_inception_weights, inception_record
 
 # %% auto #0
-__all__ = ['MODEL_SPECS', 'EVAL_METRICS', 'ModelSpec', 'model_specs', 'plan', 'training_images', 'train_job', 'make_job',
-           'run_jobs', 'model_dir', 'classifier_fairness', 'snapshot_scores', 'select_snapshot', 'evaluate_model',
-           'bias_weights', 'training_set', 'prepare_jobs', 'chosen_generator', 'evaluate_all']
+__all__ = ['MODEL_SPECS', 'EVAL_METRICS', 'ModelSpec', 'model_specs', 'plan', 'training_images', 'TrainJob', 'job_hook',
+           'train_job', 'make_job', 'run_jobs', 'model_dir', 'classifier_fairness', 'snapshot_scores',
+           'select_snapshot', 'evaluate_model', 'bias_weights', 'training_set', 'prepare_jobs', 'chosen_generator',
+           'evaluate_all']
 
 # %% ../nbs/04_training.ipynb #8e30dfb4
 @dataclass(frozen=True)
@@ -85,43 +85,65 @@ def training_images(exp: Experiment, spec: ModelSpec, synth: Tensor # (N,C,H,W) 
     raise ValueError(f"unknown training data {spec.data!r}")
 
 # %% ../nbs/04_training.ipynb #962716ba
-def train_job(job: dict) -> str:
-    "Train one GAN described by plain data (run in a worker process)."
-    torch.set_num_threads(job["threads"])
-    x = load_torch(job["images"], "training images")["x"]
-    extra = None
-    if job["bias_loss"]:
-        aux = load_model(job["aux"], "classifier")
-        w = None if job["weights"] is None else torch.tensor(job["weights"])
-        extra = make_bias_loss(job["bias_loss"], aux, w, job["coef"], augment=job["augment"], seed=job["seed"])
-    train_gan(x, GANCfg(**job["cfg"]), job["out"], seed=job["seed"], extra_g_loss=extra, progress=False, snapshots=True)
-    return job["name"]
+@dataclass(frozen=True)
+class TrainJob:
+    "One GAN to train, as plain data that pickles into a worker process."
+    name: str                    # the model's name in the comparison
+    images: Path                 # torch file {'x': (N,C,H,W) in [-1,1]}: the training images
+    out: Path                    # the GAN's folder: checkpoints, log, snapshots
+    cfg: GANCfg
+    seed: int = 0
+    bias_loss: str | None = None # a key of `BIAS_LOSSES`; None: no extra generator loss
+    coef: float = 1.0
+    augment: bool = False
+    weights: tuple[float, ...] | None = None # lambda_r of the bias loss; None: unit weights
+    aux: Path | None = None      # the auxiliary classifier's model file, for the bias loss
+    threads: int = 1             # torch threads of the process that trains
+    device: str = "cpu"
+    bf16: bool = False           # bfloat16 forward passes (see `train_gan`)
+    tf32: bool = False           # TF32 matmuls and convolutions on CUDA
 
-def make_job(exp: Experiment, spec: ModelSpec, x: Tensor, weights: Tensor | None,
+def job_hook(job: TrainJob) -> BiasLoss | None:
+    "The bias-loss hook of `job`, its classifier on the job's device; None without a bias loss."
+    if job.bias_loss is None: return None
+    aux = load_model(job.aux, "classifier", job.device)
+    w = None if job.weights is None else torch.tensor(job.weights)
+    return make_bias_loss(job.bias_loss, aux, w, job.coef, augment=job.augment, seed=job.seed)
+
+def train_job(job: TrainJob) -> str:
+    "Train the GAN of `job` (run in a worker process); return its name."
+    torch.set_num_threads(job.threads)
+    x = load_torch(job.images, "training images")["x"]
+    train_gan(x, job.cfg, job.out, seed=job.seed, extra_g_loss=job_hook(job), device=job.device, progress=False,
+              snapshots=True, bf16=job.bf16, tf32=job.tf32)
+    return job.name
+
+# %% ../nbs/04_training.ipynb #3c9f1a6d
+def make_job(exp: Experiment, spec: ModelSpec, x: Tensor, # (N,C,H,W) the training images in [-1,1]
+             weights: Tensor | None, # (K,) lambda_r of the bias loss; None: unit weights
              n_snapshots: int | None = None, # EMA snapshots kept for the checkpoint choice; default: the profile's checkpoints
-            ) -> dict:
-    "The plain-data description of training `spec` on `x`."
+            ) -> TrainJob:
+    "The job that trains `spec` on `x` with the run's device and precision."
     cfg = exp.profile.gan
     if n_snapshots: cfg = replace(cfg, ckpt_every=max(1, cfg.steps // n_snapshots))
-    aux_path = _clf_dir(exp)/"aux.pt"
+    aux = classifier_path(exp, "aux")
     loss = None if not spec.bias_loss else dict(spec=asdict(spec), weights=None if weights is None else weights.tolist(),
-                                                aux=fingerprint(load_model(aux_path, "classifier")))
-    out = gan_dir(exp, spec.name, x, cfg, loss)
+                                                aux=fingerprint(load_model(aux, "classifier")))
     images = exp.run.cache/f"04_train-{exp.tag}-{spec.name}-{tensor_digest(x)}.pt"  # other images, another file
     if not images.exists(): save_torch({"x": x}, images)
-    return dict(name=spec.name, images=str(images), out=str(out), cfg=asdict(cfg), seed=stream_seed(exp.seed, "train"),
-                bias_loss=spec.bias_loss, coef=spec.coef, augment=spec.augment, threads=1,
-                weights=None if weights is None else weights.tolist(),
-                aux=str(aux_path))
+    c = exp.profile.compute
+    return TrainJob(spec.name, images, gan_dir(exp, spec.name, x, cfg, loss), cfg, stream_seed(exp.seed, "train"),
+                    spec.bias_loss, spec.coef, spec.augment, None if weights is None else tuple(weights.tolist()), aux,
+                    device=str(exp.device), bf16=c.bf16, tf32=c.tf32)
 
-def run_jobs(jobs: list[dict], n_procs: int = 2) -> list[str]:
+def run_jobs(jobs: list[TrainJob], n_procs: int = 2) -> list[str]:
     "Train the unfinished jobs on `n_procs` worker processes (in this process if 1)."
-    todo = [j for j in jobs if not (Path(j["out"])/"G_ema.pt").exists()]
+    todo = [j for j in jobs if not (j.out/"G_ema.pt").exists()]
     if n_procs <= 1 or len(todo) <= 1:
-        return [train_job({**j, "threads": torch.get_num_threads()}) for j in tqdm(todo, desc="GANs")]
-    from fairgan_nb.rebalance import train_job as job_fn  # by module path, so that spawned workers can import it
+        return [train_job(replace(j, threads=torch.get_num_threads())) for j in tqdm(todo, desc="GANs")]
+    from fairgan_nb.rebalance import TrainJob as Job, train_job as job_fn  # by module path, so that spawned workers import them
     with ProcessPoolExecutor(min(n_procs, len(todo)), mp_context=mp.get_context("spawn")) as ex:
-        futs = [ex.submit(job_fn, j) for j in todo]
+        futs = [ex.submit(job_fn, Job(**vars(j))) for j in todo]
         return [f.result() for f in tqdm(as_completed(futs), total=len(futs), desc=f"GANs ({n_procs} processes)")]
 
 # %% ../nbs/04_training.ipynb #4e8946ff
@@ -184,7 +206,7 @@ def training_set(exp: Experiment, G, aux) -> Tensor: # (N,C,H,W) the balanced sy
         bset = search_set(exp, G, aux, search_cfg(exp.profile), "balanced_set_faithful", progress=False)
     return bset.images(G)
 
-def prepare_jobs(exp: Experiment, names: list[str], n_select: int, n_snapshots: int | None = None) -> list:
+def prepare_jobs(exp: Experiment, names: list[str], n_select: int, n_snapshots: int | None = None) -> list[TrainJob]:
     "Training jobs for the models `names` of `exp` (not the baseline), recorded in this configuration's model index."
     aux, _ = get_classifiers(exp)
     G = get_baseline_gan(exp)
@@ -193,7 +215,7 @@ def prepare_jobs(exp: Experiment, names: list[str], n_select: int, n_snapshots: 
     w = bias_weights(exp, G, aux, n_select) if any(s.bias_loss and s.weights == "biased" for s in specs) else None
     jobs = [make_job(exp, s, training_images(exp, s, synth), w if s.bias_loss and s.weights == "biased" else None, n_snapshots)
             for s in specs]
-    record_models(exp, "04", {s.name: j["out"] for s, j in zip(specs, jobs)})
+    record_models(exp, "04", {s.name: j.out for s, j in zip(specs, jobs)})
     return jobs
 
 # %% ../nbs/04_training.ipynb #ede13263

@@ -251,6 +251,5 @@ def write_readme(root: Path | None = None) -> Path:
     return atomic_write(root/"README.md", lambda p: p.write_text(readme_from_index(root/"nbs"/"index.ipynb", root/"figures")))
 
 # %% ../nbs/90_reproduce.ipynb #091e7a77
-#| eval: false
 from fastcore.imports import IN_IPYTHON
 if __name__ == "__main__" and not IN_IPYTHON: sys.exit(main())

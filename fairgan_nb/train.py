@@ -5,9 +5,9 @@
 # %% ../nbs/00c_train.ipynb #51dffd1f
 from __future__ import annotations
 import argparse, copy, json, os, sys, time
-from dataclasses import replace
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 import numpy as np
 import torch
 import torch.nn as nn
@@ -16,12 +16,15 @@ import torch.distributed as dist
 from torch import Tensor
 from tqdm.auto import tqdm
 from .core import GANCfg, ClassifierCfg, get_profile, get_device, save_torch, load_torch, atomic_write
-from .models import DCGenerator, DCDiscriminator, save_model, load_model
+from .models import DCGenerator, DCDiscriminator, GeneratorLossHook, save_model, load_model
 
 # %% auto #0
 __all__ = ['CKPT_FORMAT', 'd_logistic_loss', 'g_nonsaturating_loss', 'r1_penalty', 'update_ema', 'dist_info', 'average_gradients',
-           'average_buffers', 'load_gan_checkpoint', 'read_log', 'train_gan', 'random_affine', 'confusion_matrix',
-           'evaluate_classifier', 'train_classifier', 'init_distributed', 'train_main']
+           'average_buffers', 'autocast_bf16', 'tf32_matmul', 'cpu_state', 'load_gan_checkpoint', 'read_log',
+           'GANState', 'init_gan', 'gan_checkpoint', 'restore_gan', 'd_step', 'g_step', 'StepLosses', 'train_step',
+           'resume_gan', 'save_checkpoint', 'run_steps', 'train_gan', 'random_affine_theta', 'random_affine',
+           'confusion_matrix', 'evaluate_classifier', 'classifier_epoch', 'train_classifier', 'init_distributed',
+           'train_main']
 
 # %% ../nbs/00c_train.ipynb #77d1a955
 def d_logistic_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
@@ -65,6 +68,29 @@ def average_buffers(module: nn.Module):
     for b in module.buffers():
         if b.is_floating_point(): dist.all_reduce(b); b /= world
 
+# %% ../nbs/00c_train.ipynb #1afff095
+def autocast_bf16(device: str | torch.device, # where the forward pass runs
+                  enabled: bool = False, # bfloat16 autocast when True, plain float32 otherwise
+                 ):
+    "A context that autocasts forward passes on `device` to bfloat16 when `enabled`."
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=enabled)
+
+@contextmanager
+def tf32_matmul(enabled: bool = False): # allow TensorFloat-32 in CUDA matmuls and cuDNN convolutions
+    "Allow TF32 on CUDA inside the block when `enabled`, then restore the previous settings."
+    if not enabled: yield; return
+    old = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    try: yield
+    finally: torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = old
+
+def cpu_state(obj):
+    "`obj` (a state dict, nested in dicts, lists and tuples) with every tensor moved to the CPU."
+    if torch.is_tensor(obj): return obj.cpu()
+    if isinstance(obj, dict): return {k: cpu_state(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)): return type(obj)(cpu_state(v) for v in obj)
+    return obj
+
 # %% ../nbs/00c_train.ipynb #cb00e755
 CKPT_FORMAT = "fairgan_nb.gan_ckpt/1"
 
@@ -96,100 +122,185 @@ def _truncate_log(path: Path, step: int):
     rows = [r for r in read_log(path) if r["step"] <= step]
     atomic_write(path, lambda p: p.write_text("".join(json.dumps(r) + "\n" for r in rows)))
 
-# %% ../nbs/00c_train.ipynb #33842f71
-def train_gan(x_train: Tensor, # (N,C,H,W) training images in [-1,1]
-              cfg: GANCfg, out_dir: Path | str, seed: int = 0,
-              extra_g_loss: Callable[[Tensor, int], tuple[Tensor, dict]] | None = None,
-              device: str | torch.device = "cpu", desc: str = "GAN", progress: bool = True,
-              stop_after: int | None = None, # stop (with a checkpoint) after this many steps in this call
-              snapshots: bool = False, # also keep the EMA generator of every checkpoint in `out_dir/snapshots/`
-             ) -> DCGenerator:
-    "Train a DCGAN on `x_train`, resuming from `out_dir/ckpt.pt`; return the EMA generator."
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    rank, world = dist_info()
-    if (out/"G_ema.pt").exists(): return load_model(out/"G_ema.pt", "generator", device)
-    _, c, h, _ = x_train.shape
+# %% ../nbs/00c_train.ipynb #a2332c2b
+@dataclass
+class GANState:
+    "What a GAN training run checkpoints."
+    G: DCGenerator; D: DCDiscriminator; G_ema: DCGenerator # G_ema: exponential moving average of G's weights
+    opt_g: torch.optim.Optimizer; opt_d: torch.optim.Optimizer
+    rng: torch.Generator # on the CPU: draws this process's batches and latents
+    step: int = 0
+    device: str | torch.device = "cpu" # where the networks, the data and every batch live
+
+def init_gan(cfg: GANCfg, channels: int, img_size: int, # the images' C and H (= W)
+             seed: int = 0, device: str | torch.device = "cpu") -> GANState:
+    "A fresh run: networks initialised from `seed` on `device`, Adam optimisers, this process's batch stream."
     torch.manual_seed(seed)
-    G = DCGenerator(cfg.z_dim, cfg.g_width, c, h).to(device)
-    D = DCDiscriminator(cfg.d_width, c, h).to(device)
+    G = DCGenerator(cfg.z_dim, cfg.g_width, channels, img_size).to(device)
+    D = DCDiscriminator(cfg.d_width, channels, img_size).to(device)
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
     opt_g = torch.optim.Adam(G.parameters(), cfg.lr, betas=cfg.betas)
     opt_d = torch.optim.Adam(D.parameters(), cfg.lr, betas=cfg.betas)
-    rng, step = torch.Generator().manual_seed(seed + 7919 * rank), 0
+    rank, _ = dist_info()
+    return GANState(G, D, G_ema, opt_g, opt_d, torch.Generator().manual_seed(seed + 7919 * rank), device=device)
+
+# %% ../nbs/00c_train.ipynb #6d0fbc3b
+def gan_checkpoint(st: GANState, hook: GeneratorLossHook | None = None) -> dict:
+    "The checkpoint of `st` and the hook's state, every tensor on the CPU (collective: every process calls it)."
+    _, world = dist_info()
+    states = [st.rng.get_state()]
+    if world > 1: states = [None] * world; dist.all_gather_object(states, st.rng.get_state())
+    return cpu_state(dict(format=CKPT_FORMAT, step=st.step, G=st.G.state_dict(), D=st.D.state_dict(),
+                          G_ema=st.G_ema.state_dict(), opt_g=st.opt_g.state_dict(), opt_d=st.opt_d.state_dict(),
+                          rng=states, torch_rng=torch.get_rng_state(), world=world,
+                          extra=hook.state_dict() if hook is not None else None))
+
+def restore_gan(st: GANState, ck: dict, # a checkpoint from `gan_checkpoint`
+                hook: GeneratorLossHook | None = None):
+    "Put checkpoint `ck` back into `st` and the hook, so that training continues as if it had never stopped."
+    for m, k in ((st.G, "G"), (st.D, "D"), (st.G_ema, "G_ema"), (st.opt_g, "opt_g"), (st.opt_d, "opt_d")): m.load_state_dict(ck[k])
+    rank, _ = dist_info()
+    states = ck["rng"] if isinstance(ck["rng"], list) else [ck["rng"]]  # one state per process
+    if rank < len(states): st.rng.set_state(states[rank])
+    torch.set_rng_state(ck["torch_rng"]); st.step = ck["step"]
+    if ck.get("extra") is not None and hook is not None: hook.load_state_dict(ck["extra"])
+
+# %% ../nbs/00c_train.ipynb #3e2d6568
+def d_step(st: GANState, real: Tensor, # (B,C,H,W) a real batch in [-1,1], on the device
+           z: Tensor, # (B, z_dim) latents, on the device
+           cfg: GANCfg, bf16: bool = False) -> tuple[Tensor, Tensor]: # (logistic loss, R1 penalty)
+    "One discriminator update: logistic loss, plus the lazy R1 penalty every `r1_every` steps."
+    do_r1 = cfg.r1_gamma > 0 and st.step % cfg.r1_every == 0
+    real.requires_grad_(do_r1)
+    with autocast_bf16(st.device, bf16):
+        with torch.no_grad(): fake = st.G(z)
+        real_logits, fake_logits = st.D(real).float(), st.D(fake).float()
+    d_loss = d_logistic_loss(real_logits, fake_logits)
+    r1 = r1_penalty(real_logits, real) if do_r1 else torch.zeros((), device=st.device)
+    st.opt_d.zero_grad(set_to_none=True)
+    (d_loss + cfg.r1_gamma / 2 * cfg.r1_every * r1).backward()
+    average_gradients(st.D); st.opt_d.step()
+    return d_loss, r1
+
+def g_step(st: GANState, z: Tensor, # (B, z_dim) latents, on the device
+           cfg: GANCfg, hook: GeneratorLossHook | None = None, bf16: bool = False
+          ) -> tuple[Tensor, Tensor, dict]: # (non-saturating loss, the hook's term, the hook's logs)
+    "One generator update: the non-saturating loss plus the hook's term."
+    with autocast_bf16(st.device, bf16):
+        fake = st.G(z)
+        fake_logits = st.D(fake).float()
+    fake = fake.float()
+    g_loss = g_nonsaturating_loss(fake_logits)
+    extra, logs = hook(fake, st.step, fake_logits=fake_logits) if hook is not None else (torch.zeros((), device=st.device), {})
+    st.opt_g.zero_grad(set_to_none=True)
+    (g_loss + extra).backward()
+    average_gradients(st.G); st.opt_g.step()
+    return g_loss, extra, logs
+
+# %% ../nbs/00c_train.ipynb #7ad08acf
+@dataclass
+class StepLosses:
+    "The losses of one training step, as tensors."
+    d_loss: Tensor; g_loss: Tensor; r1: Tensor; extra: Tensor
+    logs: dict # the hook's numbers
+
+    def row(self, step: int, sec: float) -> dict:
+        "The log row of this step, `sec` seconds into the run."
+        return dict(step=step, d_loss=self.d_loss.item(), g_loss=self.g_loss.item(), r1=self.r1.item(),
+                    extra=float(self.extra.detach()), sec=round(sec, 3), **self.logs)
+
+def train_step(st: GANState, x: Tensor, # (N,C,H,W) the training images in [-1,1], on the device
+               cfg: GANCfg, hook: GeneratorLossHook | None = None, bf16: bool = False) -> StepLosses:
+    "One step of D then G on a batch drawn from `x` by the run's stream; the EMA of G follows."
+    real = x[torch.randint(len(x), (cfg.batch_size,), generator=st.rng)]
+    z = torch.randn(cfg.batch_size, cfg.z_dim, generator=st.rng).to(st.device)
+    d_loss, r1 = d_step(st, real, z, cfg, bf16)
+    g_loss, extra, logs = g_step(st, z, cfg, hook, bf16)
+    update_ema(st.G_ema, st.G, cfg.ema_beta if st.step >= cfg.ema_start else 0.0)
+    st.step += 1
+    return StepLosses(d_loss, g_loss, r1, extra, logs)
+
+# %% ../nbs/00c_train.ipynb #7c9260e3
+def resume_gan(st: GANState, out: Path, hook: GeneratorLossHook | None = None):
+    "Continue `st` from `out/ckpt.pt` if there is one; else start a fresh log."
+    rank, _ = dist_info()
     if (out/"ckpt.pt").exists():
-        ck = load_gan_checkpoint(out/"ckpt.pt")
-        for m, k in ((G, "G"), (D, "D"), (G_ema, "G_ema"), (opt_g, "opt_g"), (opt_d, "opt_d")): m.load_state_dict(ck[k])
-        states = ck["rng"] if isinstance(ck["rng"], list) else [ck["rng"]]  # one state per process
-        if rank < len(states): rng.set_state(states[rank])
-        torch.set_rng_state(ck["torch_rng"]); step = ck["step"]
-        if ck.get("extra") is not None and hasattr(extra_g_loss, "load_state_dict"): extra_g_loss.load_state_dict(ck["extra"])
-        if rank == 0: _truncate_log(out/"log.jsonl", step)
+        restore_gan(st, load_gan_checkpoint(out/"ckpt.pt"), hook)
+        if rank == 0: _truncate_log(out/"log.jsonl", st.step)
     elif (out/"log.jsonl").exists() and rank == 0: (out/"log.jsonl").unlink()
-    x_train = x_train.to(device)
 
-    def checkpoint():
-        average_buffers(G)
-        states = [rng.get_state()]
-        if world > 1: states = [None] * world; dist.all_gather_object(states, rng.get_state())
-        if rank == 0 and snapshots: save_model(G_ema, out/"snapshots"/f"G_ema-{step:07d}.pt", steps=step, seed=seed)
-        if rank == 0:
-            save_torch(dict(format=CKPT_FORMAT, step=step, G=G.state_dict(), D=D.state_dict(), G_ema=G_ema.state_dict(),
-                            opt_g=opt_g.state_dict(), opt_d=opt_d.state_dict(), rng=states,
-                            torch_rng=torch.get_rng_state(), world=world,  # a stateful hook (running shares) resumes too
-                            extra=extra_g_loss.state_dict() if hasattr(extra_g_loss, "state_dict") else None), out/"ckpt.pt")
-        if world > 1: dist.barrier()
-
-    end = cfg.steps if stop_after is None else min(cfg.steps, step + stop_after)
-    pbar = tqdm(total=cfg.steps, initial=step, desc=desc, disable=not progress or rank > 0, mininterval=2)
-    logs, t0 = [], time.time()
-    while step < end:
-        real = x_train[torch.randint(len(x_train), (cfg.batch_size,), generator=rng)]
-        z = torch.randn(cfg.batch_size, cfg.z_dim, generator=rng).to(device)
-        # discriminator
-        do_r1 = cfg.r1_gamma > 0 and step % cfg.r1_every == 0
-        real.requires_grad_(do_r1)
-        with torch.no_grad(): fake = G(z)
-        real_logits = D(real)
-        d_loss = d_logistic_loss(real_logits, D(fake))
-        r1 = r1_penalty(real_logits, real) if do_r1 else torch.zeros(())
-        opt_d.zero_grad(set_to_none=True)
-        (d_loss + cfg.r1_gamma / 2 * cfg.r1_every * r1).backward()
-        average_gradients(D); opt_d.step()
-        # generator
-        fake = G(z)
-        fake_logits = D(fake)
-        g_loss = g_nonsaturating_loss(fake_logits)
-        extra, extra_logs = torch.zeros(()), {}
-        if extra_g_loss is not None:  # a hook that reweights per-sample G losses also gets D's logits
-            kw = dict(fake_logits=fake_logits) if getattr(extra_g_loss, "needs_fake_logits", False) else {}
-            extra, extra_logs = extra_g_loss(fake, step, **kw)
-        opt_g.zero_grad(set_to_none=True)
-        (g_loss + extra).backward()
-        average_gradients(G); opt_g.step()
-        update_ema(G_ema, G, cfg.ema_beta if step >= cfg.ema_start else 0.0)
-        step += 1; pbar.update(1)
-        if step % cfg.log_every == 0 or step == cfg.steps:
-            logs.append(dict(step=step, d_loss=d_loss.item(), g_loss=g_loss.item(), r1=r1.item(),
-                             extra=float(extra.detach()), sec=round(time.time() - t0, 3), **extra_logs))
-        if step % cfg.ckpt_every == 0 or step == end:
-            if rank == 0: _append_log(out/"log.jsonl", logs)
-            logs = []
-            checkpoint()
-    pbar.close()
-    if step >= cfg.steps and rank == 0: save_model(G_ema, out/"G_ema.pt", steps=step, seed=seed, world=world)
+def save_checkpoint(st: GANState, out: Path, seed: int, hook: GeneratorLossHook | None = None,
+                    snapshots: bool = False): # also keep the EMA generator as `out/snapshots/G_ema-<step>.pt`
+    "Write `out/ckpt.pt` (rank 0) after averaging the batch-norm statistics over the processes."
+    rank, world = dist_info()
+    average_buffers(st.G)
+    ck = gan_checkpoint(st, hook)
+    if rank == 0 and snapshots: save_model(st.G_ema, out/"snapshots"/f"G_ema-{st.step:07d}.pt", steps=st.step, seed=seed)
+    if rank == 0: save_torch(ck, out/"ckpt.pt")
     if world > 1: dist.barrier()
-    return G_ema
+
+# %% ../nbs/00c_train.ipynb #2de9d617
+def run_steps(st: GANState, x: Tensor, # (N,C,H,W) the training images in [-1,1], on the device
+              cfg: GANCfg, out: Path, end: int, # train until step `end`
+              seed: int = 0, hook: GeneratorLossHook | None = None, bf16: bool = False, snapshots: bool = False,
+              pbar: tqdm | None = None):
+    "Train `st` until step `end`, logging every `log_every` and checkpointing every `ckpt_every` steps."
+    rank, _ = dist_info()
+    rows, t0 = [], time.time()
+    while st.step < end:
+        losses = train_step(st, x, cfg, hook, bf16)
+        if pbar is not None: pbar.update(1)
+        if st.step % cfg.log_every == 0 or st.step == cfg.steps: rows.append(losses.row(st.step, time.time() - t0))
+        if st.step % cfg.ckpt_every == 0 or st.step == end:
+            if rank == 0: _append_log(out/"log.jsonl", rows)
+            rows = []
+            save_checkpoint(st, out, seed, hook, snapshots)
+
+# %% ../nbs/00c_train.ipynb #33842f71
+def train_gan(x_train: Tensor, # (N,C,H,W) training images in [-1,1]
+              cfg: GANCfg, out_dir: Path | str, seed: int = 0,
+              extra_g_loss: GeneratorLossHook | None = None, # an extra term of the generator's loss
+              device: str | torch.device = "cpu", desc: str = "GAN", progress: bool = True,
+              stop_after: int | None = None, # stop (with a checkpoint) after this many steps in this call
+              snapshots: bool = False, # also keep the EMA generator of every checkpoint in `out_dir/snapshots/`
+              bf16: bool = False, # autocast the forward passes of G and D to bfloat16
+              tf32: bool = False, # allow TF32 matmuls and convolutions on CUDA
+             ) -> DCGenerator:
+    "Train a DCGAN on `x_train` on `device`, resuming from `out_dir/ckpt.pt`; return the EMA generator."
+    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
+    rank, world = dist_info()
+    if (out/"G_ema.pt").exists(): return load_model(out/"G_ema.pt", "generator", device)
+    if extra_g_loss is not None and not isinstance(extra_g_loss, GeneratorLossHook):
+        raise TypeError(f"extra_g_loss must be a GeneratorLossHook (callable with to, state_dict, load_state_dict), got {type(extra_g_loss).__name__}")
+    hook = extra_g_loss.to(device) if extra_g_loss is not None else None
+    st = init_gan(cfg, x_train.shape[1], x_train.shape[2], seed, device)
+    resume_gan(st, out, hook)
+    end = cfg.steps if stop_after is None else min(cfg.steps, st.step + stop_after)
+    with tf32_matmul(tf32), tqdm(total=cfg.steps, initial=st.step, desc=desc, disable=not progress or rank > 0, mininterval=2) as pbar:
+        run_steps(st, x_train.to(device), cfg, out, end, seed, hook, bf16, snapshots, pbar)
+    if st.step >= cfg.steps and rank == 0: save_model(st.G_ema, out/"G_ema.pt", steps=st.step, seed=seed, world=world)
+    if world > 1: dist.barrier()
+    return st.G_ema
 
 # %% ../nbs/00c_train.ipynb #6c9c7d72
-def random_affine(x: Tensor, g: torch.Generator, max_shift: float = 2.0, max_deg: float = 10.0) -> Tensor:
-    "Random shifts and rotations of images in `[-1,1]`; uncovered pixels take the background value -1."
-    n, _, h, w = x.shape
+def random_affine_theta(n: int, h: int, w: int, # n images of h x w pixels
+                        g: torch.Generator, max_shift: float = 2.0, # pixels
+                        max_deg: float = 10.0) -> Tensor: # (n, 2, 3) affine matrices in normalised coordinates
+    "Random rotations of up to `max_deg` degrees and shifts of up to `max_shift` pixels, drawn from `g`."
     a = (torch.rand(n, generator=g) * 2 - 1) * max_deg * np.pi / 180
     t = (torch.rand(n, 2, generator=g) * 2 - 1) * max_shift * 2 / torch.tensor([w, h])
-    theta = torch.stack([torch.stack([a.cos(), -a.sin(), t[:, 0]], 1), torch.stack([a.sin(), a.cos(), t[:, 1]], 1)], 1)
+    return torch.stack([torch.stack([a.cos(), -a.sin(), t[:, 0]], 1), torch.stack([a.sin(), a.cos(), t[:, 1]], 1)], 1)
+
+def random_affine(x: Tensor, # (N,C,H,W) images in [-1,1], on any device
+                  g: torch.Generator, # on the CPU
+                  max_shift: float = 2.0, max_deg: float = 10.0) -> Tensor: # (N,C,H,W)
+    "Random shifts and rotations of images in `[-1,1]`; uncovered pixels take the background value -1."
+    n, _, h, w = x.shape
+    theta = random_affine_theta(n, h, w, g, max_shift, max_deg)
     grid = F.affine_grid(theta.to(x), list(x.shape), align_corners=False)
     return F.grid_sample(x + 1, grid, align_corners=False) - 1
 
+# %% ../nbs/00c_train.ipynb #215ebbf2
 def _check_labels(y: Tensor, # (N,) labels
                   name: str, # what they are, for the messages
                   n_classes: int # K
@@ -209,31 +320,49 @@ def confusion_matrix(y_true: Tensor, # (N,) true labels in [0, n_classes)
     if len(y_true) != len(y_pred): raise ValueError(f"y_true and y_pred differ in length: {len(y_true)} and {len(y_pred)}")
     return torch.bincount(y_true.long() * n_classes + y_pred.long(), minlength=n_classes ** 2).view(n_classes, n_classes)
 
+# %% ../nbs/00c_train.ipynb #3ceaf77d
 @torch.inference_mode()
-def evaluate_classifier(model: nn.Module, x: Tensor, y: Tensor, n_classes: int | None = None, batch_size: int = 1000) -> dict:
+def evaluate_classifier(model: nn.Module, x: Tensor, y: Tensor, # (N,C,H,W) images in [-1,1] and (N,) labels
+                        n_classes: int | None = None, batch_size: int = 1000,
+                        device: str | torch.device = "cpu", # the model is moved there and predicts there
+                        bf16: bool = False, tf32: bool = False) -> dict:
     "Accuracy and confusion matrix of `model` on `(x, y)`."
-    model.eval(); n_classes = n_classes or int(y.max()) + 1
-    pred = torch.cat([model(b).argmax(1) for b in x.split(batch_size)])
+    model.to(device).eval(); n_classes = n_classes or int(y.max()) + 1
+    with tf32_matmul(tf32), autocast_bf16(device, bf16):
+        pred = torch.cat([model(b).argmax(1) for b in x.to(device).split(batch_size)]).cpu()
+    y = y.cpu()
     return dict(acc=(pred == y).double().mean().item(), confusion=confusion_matrix(y, pred, n_classes))
+
+# %% ../nbs/00c_train.ipynb #c103ac26
+def classifier_epoch(model: nn.Module, x: Tensor, y: Tensor, # (N,C,H,W) images in [-1,1] and (N,) labels, on the device
+                     opt: torch.optim.Optimizer, sched, # the optimiser and its per-batch learning-rate schedule
+                     batch_size: int, g: torch.Generator, # on the CPU: draws the order and the augmentation
+                     augment: bool = True, bf16: bool = False) -> dict:
+    "One pass over `(x, y)` in a random order; the mean loss and the training accuracy."
+    model.train(); tot = correct = 0.0
+    for idx in torch.randperm(len(x), generator=g).split(batch_size):
+        xb, yb = x[idx], y[idx]
+        if augment: xb = random_affine(xb, g)
+        with autocast_bf16(x.device, bf16): logits = model(xb).float()
+        loss = F.cross_entropy(logits, yb)
+        opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
+        tot += loss.item() * len(idx); correct += (logits.argmax(1) == yb).sum().item()
+    return dict(loss=tot / len(x), train_acc=correct / len(x))
 
 def train_classifier(model: nn.Module, x: Tensor, y: Tensor, # training images in [-1,1] and labels
                      cfg: ClassifierCfg, epochs: int, seed: int = 0, augment: bool = True,
-                     desc: str = "classifier", progress: bool = True) -> list[dict]:
-    "Train `model` in place; return the per-epoch loss and training accuracy."
+                     desc: str = "classifier", progress: bool = True,
+                     device: str | torch.device = "cpu", # the model is moved there and trained there
+                     bf16: bool = False, tf32: bool = False) -> list[dict]:
+    "Train `model` in place on `device`; return the per-epoch loss and training accuracy."
     g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
+    model.to(device); x, y = x.to(device), y.to(device)
     opt = torch.optim.Adam(model.parameters(), cfg.lr)
     steps = epochs * -(-len(x) // cfg.batch_size)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=steps, pct_start=0.15)
-    hist = []
-    for ep in tqdm(range(epochs), desc=desc, disable=not progress, mininterval=2):
-        model.train(); tot = correct = 0.0
-        for idx in torch.randperm(len(x), generator=g).split(cfg.batch_size):
-            xb, yb = x[idx], y[idx]
-            if augment: xb = random_affine(xb, g)
-            logits = model(xb); loss = F.cross_entropy(logits, yb)
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
-            tot += loss.item() * len(idx); correct += (logits.argmax(1) == yb).sum().item()
-        hist.append(dict(epoch=ep + 1, loss=tot / len(x), train_acc=correct / len(x)))
+    with tf32_matmul(tf32):
+        hist = [dict(epoch=ep + 1, **classifier_epoch(model, x, y, opt, sched, cfg.batch_size, g, augment, bf16))
+                for ep in tqdm(range(epochs), desc=desc, disable=not progress, mininterval=2)]
     model.eval()
     return hist
 
@@ -268,6 +397,5 @@ def train_main(argv: list[str] | None = None) -> int:
     return 0
 
 # %% ../nbs/00c_train.ipynb #fb4ff1e1
-#| eval: false
 from fastcore.imports import IN_IPYTHON
 if __name__ == "__main__" and not IN_IPYTHON: sys.exit(train_main())

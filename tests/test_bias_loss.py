@@ -245,7 +245,7 @@ def test_hook_signature_and_gradient(name):
     G, clf = DCGenerator(z_dim=8, width=4), AuxClassifier(5)
     hook = make_bias_loss(name, clf, weights=torch.linspace(0.5, 2.0, 5), coef=2.0)
     fake = G(torch.randn(16, 8))
-    out = hook(fake, 0, fake_logits=fake.mean((1, 2, 3))) if hook.needs_fake_logits else hook(fake, 0)
+    out = hook(fake, 0, fake_logits=fake.mean((1, 2, 3)))  # as the trainer calls it
     loss, logs = out
     assert loss.shape == () and torch.isfinite(loss)
     assert {"bias_term", "bias_p0", "bias_p4", "bias_hard_min"} <= set(logs)
@@ -302,7 +302,8 @@ def test_mi_variant_prefers_confident_balanced_batches_to_ambiguous_ones():
     "A soft-share term is blind to ambiguity; the `mi_*` variants are not."
     k = 4
     class Fixed(torch.nn.Module):
-        def __init__(self): super().__init__(); self.w = torch.nn.Parameter(torch.ones(1)); self.config = dict(n_classes=k)
+        n_classes = k                                    # a Classifier: logits and the number of classes
+        def __init__(self): super().__init__(); self.w = torch.nn.Parameter(torch.ones(1))
         def forward(self, x): return x.flatten(1)[:, :k] * self.w
     confident = torch.eye(k).repeat(4, 1) * 20          # 16 samples, 4 per class, each sure of its class
     ambiguous = torch.zeros(16, k)                       # every sample 1/k of every class

@@ -7,11 +7,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 from fairgan_nb.core import load_torch, save_torch
-from fairgan_nb.exploration import (SearchCfg, BalancedLatentSet, BFSearch, LatentSpace, explore_bfs, rejection_sample,
-                                    classify_latents, hit_labels, latent_dist, seed_latents, export_stylegan_zip,
-                                    export_image_folder, class_stream_seed)
+from fairgan_nb.bfs import SearchCfg, BFSearch, SearchState, explore_bfs, rejection_sample, class_stream_seed, STATE_FORMAT
 from fairgan_nb.metrics import mean_pairwise_distance, near_duplicate_rate
-from fairgan_nb import exploration
+from fairgan_nb.latents import (BalancedLatentSet, LatentSpace, classify_latents, hit_labels, latent_dist, seed_latents,
+                                export_stylegan_zip, export_image_folder)
+from fairgan_nb import bfs as bfs_module
 
 CLASSES = ["a", "b", "c"]
 
@@ -157,30 +157,29 @@ def test_resume_after_interrupt(tmp_path, at):
     with pytest.raises(KeyboardInterrupt):
         explore_bfs(G, Interrupting(at), CLASSES, 30, cfg=SearchCfg(batch_size=4), state_path=sp,
                     checkpoint_every=1e9, progress=False)
-    saved = load_torch(sp)["cls"]
-    assert at < 20 or sum(len(c["acc"]["labels"]) for c in saved.values()) > 0
+    saved = SearchState.from_dict(load_torch(sp)).cls
+    assert at < 20 or sum(len(c.acc) for c in saved.values()) > 0
     resumed = explore_bfs(G, C, CLASSES, 30, cfg=SearchCfg(batch_size=9), state_path=sp, progress=False)
     same_set(full, resumed)
     for t, c in saved.items():  # nothing accepted before the interrupt was lost
-        n = len(c["acc"]["labels"])
-        assert torch.equal(resumed.latents[resumed.labels == t][:n], c["acc"]["latents"])
+        assert torch.equal(resumed.latents[resumed.labels == t][:len(c.acc)], c.acc.latents)
     assert not sp.exists()
 
 def test_interrupt_between_children_loses_nothing(tmp_path, monkeypatch):
     "An interrupt while children are being made (mid-step) leaves the state at the last step boundary."
     full = bfs(30, batch_size=4)
-    real_mutate, calls = exploration.mutate, [0]
+    real_mutate, calls = bfs_module.mutate, [0]
     def flaky(*a, **k):
         calls[0] += 1
         if calls[0] == 23: raise KeyboardInterrupt
         return real_mutate(*a, **k)
-    monkeypatch.setattr(exploration, "mutate", flaky)
+    monkeypatch.setattr(bfs_module, "mutate", flaky)
     sp = tmp_path/"state.pt"
     with pytest.raises(KeyboardInterrupt):
         explore_bfs(G, C, CLASSES, 30, cfg=SearchCfg(batch_size=4), state_path=sp, checkpoint_every=1e9, progress=False)
-    monkeypatch.setattr(exploration, "mutate", real_mutate)
-    st = load_torch(sp)
-    assert all(len(c["acc"]["labels"]) == c["stats"]["accepted"] for c in st["cls"].values())
+    monkeypatch.setattr(bfs_module, "mutate", real_mutate)
+    st = SearchState.from_dict(load_torch(sp))
+    assert all(len(c.acc) == c.stats.accepted for c in st.cls.values())
     same_set(full, explore_bfs(G, C, CLASSES, 30, cfg=SearchCfg(batch_size=4), state_path=sp, progress=False))
 
 def test_periodic_checkpoint(tmp_path, monkeypatch):
@@ -188,7 +187,7 @@ def test_periodic_checkpoint(tmp_path, monkeypatch):
     sp, seen = tmp_path/"state.pt", []
     orig = BFSearch.save_state
     def spy(self):
-        orig(self); seen.append(sum(len(c["acc"]["labels"]) for c in load_torch(sp)["cls"].values()))
+        orig(self); seen.append(sum(len(c.acc) for c in SearchState.from_dict(load_torch(sp)).cls.values()))
     monkeypatch.setattr(BFSearch, "save_state", spy)
     bfs(10, batch_size=4, state_path=sp, checkpoint_every=0)
     assert len(seen) > 5 and seen == sorted(seen) and seen[-1] == 30 and not sp.exists()
@@ -204,6 +203,26 @@ def test_resume_refuses_another_search(tmp_path):
     g2 = ToyG(); g2.scale.data += 1
     with pytest.raises(ValueError, match="differs in generator_fp"):
         explore_bfs(g2, C, CLASSES, 30, state_path=sp, progress=False)
+
+def test_state_file_is_plain_data(tmp_path):
+    "The state file holds plain dicts of CPU tensors, numbers and strings that the weights-only loader reads."
+    sp = tmp_path/"state.pt"
+    with pytest.raises(KeyboardInterrupt):
+        explore_bfs(G, Interrupting(20), CLASSES, 30, cfg=SearchCfg(batch_size=4), state_path=sp, progress=False)
+    raw = torch.load(sp, weights_only=True)
+    assert raw["format"] == STATE_FORMAT and set(raw) == {"format", "key", "scan", "cls", "images"}
+    c = raw["cls"][0]
+    assert set(c) == {"acc", "roots", "queue", "rng", "stats", "tree_n", "cursor"} and c["acc"]["latents"].device.type == "cpu"
+    assert set(c["stats"]) == {"calls", "root_calls", "frontier_calls", "accepted", "roots", "unusable", "wall_s", "status"}
+
+def test_older_state_starts_over(tmp_path):
+    "A state file of the previous format is not misread: the search says so and starts over, with the same result."
+    sp = tmp_path/"state.pt"
+    save_torch(dict(format="fairgan_nb.search_state/2", key={}, cls={0: dict(acc={}, stats=dict(accepted=3))}), sp)
+    with pytest.warns(UserWarning, match=r"older format \(fairgan_nb.search_state/2\), which is not resumed"):
+        s = bfs(12, batch_size=4, state_path=sp)
+    same_set(bfs(12, batch_size=4), s)
+    assert not sp.exists()
 
 def test_save_load_round_trip(tmp_path):
     s = bfs(12)

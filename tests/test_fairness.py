@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 from fairgan_nb.core import get_profile, RunDir
+from fairgan_nb.config import digest, stream
 from fairgan_nb.models import DCGenerator, EvalClassifier
 from fairgan_nb.train import confusion_matrix
 from fairgan_nb.metrics import (class_counts, as_shares, shares_from_counts, fairness_discrepancy, fairness_from_counts,
@@ -15,7 +16,6 @@ from fairgan_nb.metrics import (class_counts, as_shares, shares_from_counts, fai
                                 bootstrap_corrected_shares, expected_sq_fairness_uniform, uniform_fairness_quantile,
                                 noise_floor, debiased_fairness_sq, fairness_metrics)
 from fairgan_nb.fairness import fairness_report
-from fairgan_nb.baseline import Experiment
 
 f64 = lambda x: torch.tensor(x, dtype=torch.float64)
 
@@ -259,8 +259,9 @@ def test_fairness_report_end_to_end(tmp_path):
     torch.manual_seed(0)
     G, E = DCGenerator(z_dim=8, width=4).eval(), EvalClassifier(n_classes=3).eval()
     x = torch.rand(30, 1, 28, 28) * 2 - 1; y = torch.arange(30) % 3
-    exp = Experiment(get_profile("smoke"), 0, RunDir(tmp_path/"run"), imbalance="longtail",
-                     data=SimpleNamespace(classes=["0", "1", "2"], split=SimpleNamespace(x_heldout=x, y_heldout=y)))
+    exp = SimpleNamespace(profile=get_profile("smoke"), seed=0, run=RunDir(tmp_path/"run"), n_classes=3,
+                          data=SimpleNamespace(split=SimpleNamespace(x_heldout=x, y_heldout=y)),
+                          stream=lambda name: stream(0, name), key=lambda *parts: digest(0, *parts), device=torch.device("cpu"))
     with pytest.warns(UserWarning, match="condition number"):  # an untrained evaluator cannot tell the classes apart
         r = fairness_report(G, E, exp, n_samples=200, model="toy")
     assert r["model"] == "toy" and r["n"] == 200 and 0 <= r["F"] <= math.sqrt(2 / 3) + 1e-12
