@@ -89,12 +89,13 @@ def classifier_path(exp: Experiment, name: str # 'aux' or 'eval'
     "The model file in which `get_classifiers` keeps the classifier `name` of `exp`."
     return _clf_dir(exp)/f"{name}.pt"
 
-def _cached_model(path: Path, what: str):
-    "The model saved at `path`, or None when there is none or it is unreadable (then it is retrained)."
+def _cached_model(path: Path, device: torch.device):
+    "The classifier saved at `path` on `device`, or None when there is none or it is unreadable (then it is retrained)."
     if not path.exists(): return None
-    try: return load_model(path, "classifier")
+    try: return load_model(path, "classifier", device)
     except RuntimeError as e: print(f"{e}; training it again"); return None
 
+# %% ../nbs/00d_baseline.ipynb #a0758504
 def get_classifiers(exp: Experiment, progress: bool = True) -> tuple[nn.Module, nn.Module]:
     "The auxiliary and evaluator classifiers of `exp`, trained once and cached (FairFace's for both with `ffhq_race`)."
     preset = get_experiment(exp.preset)
@@ -107,14 +108,14 @@ def get_classifiers(exp: Experiment, progress: bool = True) -> tuple[nn.Module, 
     out = []
     for name, cls, epochs in (("aux", AUX_ARCHS[preset.data], exp.profile.clf.aux_epochs),
                               ("eval", EvalClassifier, exp.profile.clf.eval_epochs)):
-        m = _cached_model(classifier_path(exp, name), f"{name} classifier")
+        m = _cached_model(classifier_path(exp, name), exp.device)
         if m is None:
             torch.manual_seed(stream_seed(exp.seed, "train"))
             m = cls(k, x.shape[1], x.shape[2])
             train_classifier(m, x, y, exp.profile.clf, epochs, seed=stream_seed(exp.seed, "train"), desc=f"{name} classifier",
                              progress=progress, device=exp.device, bf16=c.bf16, tf32=c.tf32)
             save_model(m, classifier_path(exp, name), epochs=epochs, seed=exp.seed)
-        out.append(m)
+        out.append(m.to(exp.device).eval())
     return tuple(out)
 
 # %% ../nbs/00d_baseline.ipynb #8dcf0f89
