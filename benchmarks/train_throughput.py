@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 import torch
 import torch.nn.functional as F
-from fairgan_nb.core import get_profile
+from fairgan_nb.config import get_profile
 from fairgan_nb.data import make_dataset
 from fairgan_nb.models import DCGenerator, DCDiscriminator
 from fairgan_nb.train import train_gan

@@ -10,14 +10,14 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 from torch import Tensor
-from .config import Profile, GANCfg, digest, override, stream, stream_seed
-from .core import (RunDir, resolve, get_device, seed_everything, default_run_dir, default_fig_dir,
-                             write_run_info, write_config, save_json, save_figure, save_table, show_grid, DEFAULT_EXPERIMENT)
+from .config import Profile, GANCfg, digest, stream, stream_seed
+from .core import (RunDir, get_device, seed_everything, default_run_dir, write_run_info, write_config,
+                             save_json, DEFAULT_EXPERIMENT)
 from .data import ImbalancedData, make_dataset, make_cifar10_lt
-from .models import AuxClassifier, EvalClassifier, CifarResNet18, save_model, load_model, generate
+from .models import AuxClassifier, EvalClassifier, CifarResNet18, save_model, load_model
 from .experiments import (get_experiment, experiment_profile, check_experiment_files, preset_file, preset_generator,
                                     preset_race_classifier)
-from .train import train_gan, train_classifier, evaluate_classifier, read_log
+from .train import train_gan, train_classifier, evaluate_classifier
 
 # %% auto #0
 __all__ = ['AUX_ARCHS', 'Experiment', 'setup_experiment', 'classifier_path', 'get_classifiers', 'classifier_report', 'gan_dir',

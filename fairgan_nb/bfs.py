@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_bfs.ipynb #cde1da1d
 from __future__ import annotations
-import json, math, time, warnings
+import time, warnings
 from dataclasses import dataclass, asdict, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -13,7 +13,6 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 from fastcore.basics import patch
-from .config import digest
 from .core import save_torch, load_torch
 from .models import fingerprint
 from .latents import MUTATIONS, LatentSpace, finite_images, classify_latents, hit_labels, mutate, latent_dist

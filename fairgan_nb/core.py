@@ -4,14 +4,13 @@
 
 # %% ../nbs/00_core.ipynb #08ad716f
 from __future__ import annotations
-import dataclasses, hashlib, io, json, os, platform, random, subprocess, sys, tempfile
-from dataclasses import dataclass, field, asdict, replace
+import hashlib, json, os, platform, random, subprocess, tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 import numpy as np
 import torch
-from .config import (DataCfg, ClassifierCfg, GANCfg, EvalCfg, ExploreCfg, ComputeCfg, Profile, PROFILES,
-                                get_profile, override, digest)
+from .config import ComputeCfg, Profile, PROFILES, get_profile, override
 
 # %% auto #0
 __all__ = ['DEFAULT_EXPERIMENT', 'MAX_FIGURE_PX', 'seed_everything', 'get_device', 'resolve', 'repo_root', 'RunDir', 'files_root',

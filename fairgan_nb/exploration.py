@@ -4,21 +4,17 @@
 
 # %% ../nbs/02_exploration.ipynb #92310acc
 from __future__ import annotations
-import json, math, time, warnings
-from dataclasses import dataclass, asdict, field, fields, is_dataclass, replace
+import math
+from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
-import numpy as np
 import torch
 from torch import Tensor
-from tqdm.auto import tqdm
-from fastcore.basics import patch
 from .config import digest
-from .core import save_torch, load_torch
 from .models import fingerprint
-from .latents import MUTATIONS, LatentSpace, finite_images, classify_latents, hit_labels, mutate, latent_dist
+from .latents import LatentSpace, mutate
 from .latents import BalancedLatentSet
-from .bfs import SearchCfg, check_search, shortfall_note, explore_bfs, rejection_sample
+from .bfs import SearchCfg, explore_bfs
 from .metrics import mean_pairwise_distance, nn_distances, near_duplicate_rate
 
 # %% auto #0

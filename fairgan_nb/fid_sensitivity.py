@@ -5,20 +5,18 @@
 # %% ../nbs/05_fid_sensitivity.ipynb #57c98ee7
 from __future__ import annotations
 import hashlib, json, re
-from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor
 from tqdm.auto import tqdm
-from .core import cached, save_figure, save_table, default_fig_dir, show_grid
+from .core import cached
 from .data import longtail_shares
-from .baseline import Experiment, setup_experiment, get_classifiers, get_baseline_gan, fixed_latents, recorded_models
+from .baseline import Experiment, fixed_latents, recorded_models
 from .models import generate, predict_proba, fingerprint, load_model
 from .rebalance import MODEL_SPECS, chosen_generator
 from .evaluation import (ClassifierFeatures, compute_features, fid_from_features, kid_from_features,
-                                   reweighted_fid, per_class_fid, prdc)
-from .quality import no_reference_quality
+                                   reweighted_fid)
 
 # %% auto #0
 __all__ = ['study_key', 'counts_for_total', 'max_reference_size', 'draw_indices', 'real_features', 'rejection_balanced',

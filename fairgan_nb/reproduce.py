@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, hashlib, json, logging, sys, time
 from pathlib import Path
 import nbformat
-from .config import PROFILES, Profile, get_profile, override
+from .config import PROFILES, Profile
 from .core import (resolve, repo_root, default_run_dir, save_json, atomic_write, write_config, sha256_file,
                              git_commit, package_versions, DEFAULT_EXPERIMENT, RunDir, default_fig_dir)
 

@@ -15,7 +15,8 @@ import torch.nn.functional as F
 import torch.distributed as dist
 from torch import Tensor
 from tqdm.auto import tqdm
-from .core import GANCfg, ClassifierCfg, get_profile, get_device, save_torch, load_torch, atomic_write
+from .config import GANCfg, ClassifierCfg, get_profile
+from .core import get_device, save_torch, load_torch, atomic_write
 from .models import DCGenerator, DCDiscriminator, GeneratorLossHook, save_model, load_model
 
 # %% auto #0

@@ -2,7 +2,7 @@
 import sys, torch
 import torch.distributed as dist
 from dataclasses import replace
-from fairgan_nb.core import get_profile
+from fairgan_nb.config import get_profile
 from fairgan_nb.data import make_dataset
 from fairgan_nb.train import init_distributed, train_gan
 

@@ -282,7 +282,7 @@ def test_reweighting_extra_is_the_difference():
 
 def test_trainer_resumes_a_stateful_hook_exactly(tmp_path):
     "An interrupted run with the running-shares loss resumes its running estimate from the checkpoint."
-    from fairgan_nb.core import GANCfg
+    from fairgan_nb.config import GANCfg
     from fairgan_nb.train import train_gan
     torch.manual_seed(0)
     x = torch.rand(64, 1, 28, 28) * 2 - 1

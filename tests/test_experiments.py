@@ -103,7 +103,7 @@ def test_preset_race_classifier_follows_the_preset_groups(ffhq_files):
     assert flipped.classes == six.classes[::-1]
     assert torch.allclose(predict_proba(flipped, x), predict_proba(six, x).flip(1), atol=1e-6)
 
-def test_ffhq_experiment_objects(tmp_path, ffhq_files):
+def test_ffhq_experiment_objects(tmp_path, ffhq_files, clean_imports):
     exp = setup_experiment("smoke", 0, tmp_path/"run", experiment="ffhq_race", root=ffhq_files, trust=True)
     assert not exp.has_data and exp.n_classes == 6 and exp.tag == "ffhq_race" and abs(sum(exp.source_shares) - 1) < 1e-9
     aux, ev = get_classifiers(exp)
@@ -145,9 +145,10 @@ def test_ffhq_race_runs_its_sections(root, ffhq_files, tmp_path):
 def test_readme_lists_the_presets_as_defined(root):
     assert presets_markdown() in (root/"README.md").read_text()
 
-def test_ffhq_exploration_on_standins(tmp_path, ffhq_files):
+def test_ffhq_exploration_on_standins(tmp_path, ffhq_files, clean_imports):
     "Section 2's library calls on the ffhq_race stand-ins: BFS in Z and in W and rejection sampling of RGB faces, exported for StyleGAN2-ADA."
-    from fairgan_nb.exploration import explore_bfs, search_cfg, rejection_sample
+    from fairgan_nb.bfs import explore_bfs, rejection_sample
+    from fairgan_nb.exploration import search_cfg
     from fairgan_nb.latents import export_stylegan_zip
     exp = setup_experiment("smoke", 0, tmp_path/"run", experiment="ffhq_race", root=ffhq_files, trust=True)
     aux, _ = get_classifiers(exp)

@@ -4,8 +4,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-from fairgan_nb.core import get_profile, RunDir
-from fairgan_nb.config import digest, stream
+from fairgan_nb.core import RunDir
+from fairgan_nb.config import digest, get_profile, stream
 from fairgan_nb.models import DCGenerator, EvalClassifier
 from fairgan_nb.train import confusion_matrix
 from fairgan_nb.metrics import (class_counts, as_shares, shares_from_counts, fairness_discrepancy, fairness_from_counts,

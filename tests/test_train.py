@@ -2,7 +2,7 @@
 from dataclasses import replace
 import math, sys
 import torch
-from fairgan_nb.core import get_profile
+from fairgan_nb.config import get_profile
 from fairgan_nb.train import read_log, train_gan
 
 def test_torn_last_log_line_does_not_block_resume(tmp_path):
@@ -17,7 +17,7 @@ def test_torn_last_log_line_does_not_block_resume(tmp_path):
 
 import torch.nn as nn
 from fairgan_nb.bias_loss import make_bias_loss
-from fairgan_nb.core import ClassifierCfg, GANCfg
+from fairgan_nb.config import ClassifierCfg, GANCfg
 from fairgan_nb.models import AuxClassifier, EvalClassifier
 from fairgan_nb.train import evaluate_classifier, load_gan_checkpoint, train_classifier
 
