@@ -70,6 +70,7 @@ class RunDir:
     @property
     def figures(self) -> Path: return self.root/"figures"
 
+# %% ../nbs/00_core.ipynb #4e4f7919
 DEFAULT_EXPERIMENT = "mnist_lt"  # the embedded default; the others need the user's files (`fairgan_nb.experiments`)
 
 def files_root() -> Path | None:
@@ -114,6 +115,7 @@ def save_json(obj, path: Path | str) -> Path:
     "Write `obj` as indented JSON atomically."
     return atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2, default=str) + "\n"))
 
+# %% ../nbs/00_core.ipynb #aaba5fca
 def load_torch(path: Path | str, what: str = "file"):
     "`torch.load(weights_only=True)` with one clear line for a missing or corrupt file."
     path = Path(path)
