@@ -26,7 +26,7 @@ def heldout_confusion(exp: Experiment, evaluator) -> Tensor: # (K, K) counts, ro
     "The evaluator's confusion counts on the held-out real split."
     s, k = exp.data.split, exp.n_classes
     keep = s.y_heldout < k
-    return evaluate_classifier(evaluator, s.x_heldout[keep], s.y_heldout[keep], k)["confusion"]
+    return evaluate_classifier(evaluator, s.x_heldout[keep], s.y_heldout[keep], k, device=exp.device)["confusion"]
 
 def heldout_counts(exp: Experiment) -> Tensor: # (K,) held-out real samples per class
     "Held-out real samples per class: the row sums `heldout_confusion` must have."
