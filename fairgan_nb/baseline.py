@@ -14,14 +14,17 @@ from .config import Profile, GANCfg, digest, stream, stream_seed
 from .core import (RunDir, get_device, seed_everything, default_run_dir, write_run_info, write_config,
                              save_json, DEFAULT_EXPERIMENT)
 from .data import ImbalancedData, make_dataset, make_cifar10_lt
+from .folders import folder_data, image_folder_data
+from .weights import files_dir
 from .models import AuxClassifier, EvalClassifier, CifarResNet18, save_model, load_model
 from .experiments import (get_experiment, experiment_profile, check_experiment_files, preset_file, preset_generator,
                                     preset_race_classifier)
 from .train import train_gan, train_classifier, evaluate_classifier
 
 # %% auto #0
-__all__ = ['AUX_ARCHS', 'Experiment', 'setup_experiment', 'classifier_path', 'get_classifiers', 'classifier_report', 'gan_dir',
-           'get_gan', 'models_index', 'recorded_models', 'record_models', 'get_baseline_gan', 'fixed_latents']
+__all__ = ['AUX_ARCHS', 'Experiment', 'experiment_data', 'setup_experiment', 'classifier_path', 'get_classifiers',
+           'classifier_report', 'gan_dir', 'get_gan', 'models_index', 'recorded_models', 'record_models',
+           'get_baseline_gan', 'fixed_latents']
 
 # %% ../nbs/00d_baseline.ipynb #34cab63d
 @dataclass
@@ -53,30 +56,48 @@ class Experiment:
         "The cache key of an artefact made from `parts` in this experiment: its preset and seed go in too."
         return digest(self.preset, self.imbalance, self.seed, *parts)
 
+# %% ../nbs/00d_baseline.ipynb #9d3229c1
+def experiment_data(preset, prof: Profile, imbalance: str, root: str | Path | None, seed: int,
+                    data=None, # the user's own: an image folder, (images, labels[, classes]) or an `ImbalancedData`
+                   ) -> ImbalancedData | None:
+    "The data of an experiment: the embedded digits, CIFAR10-LT or an image folder from the files, or the user's own."
+    d = prof.data
+    if isinstance(data, ImbalancedData): return data
+    if isinstance(data, (str, Path)): return image_folder_data(data, d.img_size, d.heldout_per_class, seed)
+    if data is not None:
+        x, y, *names = data
+        classes = list(names[0]) if names else [str(c) for c in range(int(torch.as_tensor(y).max()) + 1)]
+        return folder_data(x, y, classes, None, d.heldout_per_class, seed)
+    if preset.data == "mnist": return make_dataset(d.heldout_per_class, d.n_max, d.rho, imbalance, seed)
+    if preset.data == "cifar10": return make_cifar10_lt(preset_file(preset, "data", root), d.n_max, d.rho, seed)
+    if preset.data == "folder": return image_folder_data(files_dir(root), d.img_size, d.heldout_per_class, seed)
+    return None
+
+
 # %% ../nbs/00d_baseline.ipynb #42e4e62c
 def setup_experiment(profile: str | Profile = "smoke", seed: int = 0, run_dir: str | Path | None = None,
                      imbalance: str = "longtail", # 'longtail' (rho from the profile) or a share preset ('extreme')
-                     experiment: str = DEFAULT_EXPERIMENT, # 'mnist_lt' (embedded), 'cifar10_lt' or 'ffhq_race' (user's files)
+                     experiment: str = DEFAULT_EXPERIMENT, # 'mnist_lt' (embedded), 'cifar10_lt', 'ffhq_race' or 'folder' (user's files)
                      root: str | Path | None = None, # the folder holding the preset's files (default: the checkout)
                      trust: bool = False, # allow unpickling a generator (runs code stored in the file)
                      overrides: dict | list[str] | None = None, # settings changed from the profile: {'gan.steps': 40}
+                     data=None, # your own data: an image folder (train/, heldout/), or (images, labels[, class names])
                     ) -> Experiment:
     "Resolve the configuration, seed everything, build the data and open the run folder (with its `config.json`)."
+    if data is not None and experiment == DEFAULT_EXPERIMENT: experiment = "folder"
     prof, preset = experiment_profile(profile, experiment, overrides), get_experiment(experiment)
     if experiment != DEFAULT_EXPERIMENT and imbalance != "longtail":
         raise ValueError(f"share presets like {imbalance!r} belong to the embedded MNIST experiment, not {experiment!r}")
-    if preset.files: check_experiment_files(preset, root)
+    if preset.files and data is None: check_experiment_files(preset, root)
     seed_everything(seed)
     run = RunDir(run_dir or default_run_dir(prof.name, seed, experiment))
     write_run_info(run, prof, seed); write_config(run, prof)
-    d = prof.data
-    if preset.data == "mnist": data = make_dataset(d.heldout_per_class, d.n_max, d.rho, imbalance, seed)
-    elif preset.data == "cifar10": data = make_cifar10_lt(preset_file(preset, "data", root), d.n_max, d.rho, seed)
-    else: data = None
-    return Experiment(prof, seed, run, data, imbalance, experiment, Path(root) if root else None, trust)
+    return Experiment(prof, seed, run, experiment_data(preset, prof, imbalance, root, seed, data), imbalance, experiment,
+                      Path(root) if root else None, trust)
+
 
 # %% ../nbs/00d_baseline.ipynb #e541a9cf
-AUX_ARCHS = {"mnist": AuxClassifier, "cifar10": lambda k, c, h: CifarResNet18(k)}  # (n_classes, channels, size) -> model
+AUX_ARCHS = {"mnist": AuxClassifier, "folder": AuxClassifier, "cifar10": lambda k, c, h: CifarResNet18(k)}  # (n_classes, channels, size) -> model
 
 def _clf_dir(exp: Experiment) -> Path:
     "The classifiers' folder, keyed by their training config, architecture, precision, training data and seed."

@@ -21,6 +21,7 @@ class DataCfg:
     heldout_per_class: int = 100  # balanced held-out split, seen only by evaluation
     rho: float = 10.0             # long-tail ratio n_max / n_min (the paper's CIFAR10-LT uses 10)
     n_max: int = 400              # size of the largest class of the long-tailed training set
+    img_size: int = 0             # image folders: side in pixels (0: 28 for grayscale, 32 for colour)
 
 @dataclass(frozen=True)
 class ClassifierCfg:

@@ -14,8 +14,7 @@ from torch import Tensor
 # %% auto #0
 __all__ = ['MNIST_CLASSES', 'SHARE_PRESETS', 'CIFAR10_CLASSES', 'to_unit_range', 'load_mnist', 'Split', 'pool_heldout_split',
            'longtail_counts', 'longtail_shares', 'share_counts', 'subset_by_counts', 'class_shares', 'ImbalancedData',
-           'imbalance_counts', 'make_dataset', 'load_cifar10', 'write_cifar10', 'cifar10_lt_counts', 'make_cifar10_lt',
-           'load_image_folder']
+           'imbalance_counts', 'make_dataset', 'load_cifar10', 'write_cifar10', 'cifar10_lt_counts', 'make_cifar10_lt']
 
 # %% ../nbs/00a_data.ipynb #463306ca
 MNIST_CLASSES = [str(i) for i in range(10)]
@@ -200,19 +199,3 @@ def make_cifar10_lt(root: str | Path, # folder holding (or being) torchvision's 
     x_lt, y_lt = subset_by_counts(x, y, counts, seed)
     xb, yb = subset_by_counts(x, y, [sum(counts) // 10] * 10, seed + 1)
     return ImbalancedData(Split(x, y, xt, yt), x_lt, y_lt, xb, yb, counts, list(CIFAR10_CLASSES))
-
-# %% ../nbs/00a_data.ipynb #d0d2aa6e
-def load_image_folder(root: Path | str, # one subfolder of images per class
-                      size: int = 32, channels: int = 3) -> tuple[Tensor, Tensor, list[str]]:
-    "An image folder as images `(N,channels,size,size)` in `[-1,1]`, labels, and class names."
-    from torchvision import datasets, transforms
-    root = Path(root)
-    if not root.is_dir(): raise FileNotFoundError(f"image folder not found: {root} (expected one subfolder of images per class)")
-    tf = [transforms.Resize(size), transforms.CenterCrop(size)]
-    if channels == 1: tf.append(transforms.Grayscale())
-    tf += [transforms.ToTensor(), transforms.Normalize([0.5] * channels, [0.5] * channels)]
-    try: ds = datasets.ImageFolder(str(root), transform=transforms.Compose(tf))
-    except (FileNotFoundError, RuntimeError) as e:
-        raise FileNotFoundError(f"no images under {root}: expected one subfolder of .png/.jpg images per class") from None
-    xs, ys = zip(*[ds[i] for i in range(len(ds))])
-    return torch.stack(xs), torch.tensor(ys), list(ds.classes)

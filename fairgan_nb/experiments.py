@@ -16,9 +16,9 @@ from .stylegan2 import StyleGAN2Generator, load_stylegan2
 from .fairface import RACE_GROUPINGS, FairFaceRaceClassifier, grouping_of, load_fairface
 
 # %% auto #0
-__all__ = ['CIFAR10_FILES', 'FFHQ_FILES', 'EXPERIMENTS', 'ExperimentPreset', 'get_experiment', 'experiment_profile',
-           'missing_files', 'check_experiment_files', 'optional_status', 'preset_file', 'preset_generator',
-           'preset_race_classifier', 'preset_cost', 'presets_table', 'presets_markdown']
+__all__ = ['CIFAR10_FILES', 'FFHQ_FILES', 'FOLDER_FILES', 'EXPERIMENTS', 'ExperimentPreset', 'get_experiment',
+           'experiment_profile', 'missing_files', 'check_experiment_files', 'optional_status', 'preset_file',
+           'preset_generator', 'preset_race_classifier', 'preset_cost', 'presets_table', 'presets_markdown']
 
 # %% ../nbs/00ca_experiments.ipynb #1021eda1
 @dataclass(frozen=True)
@@ -98,7 +98,18 @@ def _ffhq_race_preset() -> ExperimentPreset:
               "both steers and measures, as in the paper; the rebalanced StyleGAN2 is trained outside this project",
         sections=("00d_baseline", "01_imbalance", "02_exploration"))
 
-EXPERIMENTS = {"mnist_lt": _mnist_preset(), "cifar10_lt": _cifar10_lt_preset(), "ffhq_race": _ffhq_race_preset()}
+FOLDER_FILES = NeededFile("train/", "your imbalanced images: one subfolder of PNG or JPEG images per class (heldout/ beside it: optional)",
+                          "your own data", role="data")
+
+def _folder_preset() -> ExperimentPreset:
+    return ExperimentPreset(
+        name="folder", summary="your own imbalanced images: train/<class>/* and, optionally, a balanced heldout/<class>/*",
+        data="folder", generator="dcgan", aux_classifier="AuxClassifier (LeNet-style CNN)",
+        eval_classifier="EvalClassifier (VGG-style CNN)", groups=(), source_shares=(), img_size=0, files=(FOLDER_FILES,),
+        notes="classes, their shares and the image size (data.img_size) come from the folder")
+
+EXPERIMENTS = {"mnist_lt": _mnist_preset(), "cifar10_lt": _cifar10_lt_preset(), "ffhq_race": _ffhq_race_preset(),
+               "folder": _folder_preset()}
 
 def get_experiment(name: str | ExperimentPreset) -> ExperimentPreset:
     "The preset called `name` (a preset passes through)."
@@ -125,6 +136,9 @@ def check_experiment_files(preset: str | ExperimentPreset, root: str | Path | No
     "The project root if every file of `preset` is there; else raise one message listing all that are missing."
     p, root = get_experiment(preset), files_dir(root)
     miss = missing_files(p, root)
+    if len(miss) == 1:
+        (m, f), = miss
+        raise FileNotFoundError(f"experiment {p.name!r} needs {m} under {root}: {f.what} (from {f.source})")
     if miss:
         lines = [f"  {m}: {f.what} (from {f.source})" for m, f in miss]
         raise FileNotFoundError(f"experiment {p.name!r} needs {len(miss)} missing file(s) under {root}:\n" + "\n".join(lines))
@@ -165,7 +179,10 @@ def preset_race_classifier(preset: str | ExperimentPreset, root: str | Path | No
 def preset_cost(preset: str | ExperimentPreset, profile: str | Profile = "paper") -> dict:
     "Sample and step counts that set the cost of a preset's run under `profile` (its resolved configuration)."
     p = get_experiment(preset); c = experiment_profile(profile, p, {"compute.device": "cpu"})
-    return dict(accepted_latents=c.explore.quota * p.n_classes, rejection_calls=int(round(c.explore.quota / min(p.source_shares))),
+    if not p.groups:  # classes and shares come from the user's folder
+        return dict(quota=c.explore.quota, accepted_latents=None, rejection_calls=None, fairness_samples=c.eval.n_samples, n_splits=c.eval.n_splits,
+                    fid_samples=c.eval.n_fid, gan_images=c.gan.steps * c.gan.batch_size)
+    return dict(quota=c.explore.quota, accepted_latents=c.explore.quota * p.n_classes, rejection_calls=int(round(c.explore.quota / min(p.source_shares))),
                 fairness_samples=c.eval.n_samples, n_splits=c.eval.n_splits, fid_samples=c.eval.n_fid,
                 gan_images=c.gan.steps * c.gan.batch_size if p.generator == "dcgan" else None)
 
@@ -177,10 +194,11 @@ def presets_table():
         c = preset_cost(p)
         rows.append({"experiment": f"`{p.name}`", "data": p.data, "generator": p.generator + (f" (psi {p.truncation_psi})" if p.truncation_psi else ""),
                      "classifiers (aux / eval)": p.aux_classifier if p.aux_classifier == p.eval_classifier else f"{p.aux_classifier} / {p.eval_classifier}",
-                     "groups": p.n_classes,
+                     "groups": p.n_classes or "the folder's",
                      "files to supply": "<br>".join(f"`{f.path}`" for f in p.files) or "none",
                      "optional": ", ".join(p.optional) or "none",
-                     "exploration (accepted)": f"{c['accepted_latents']:,}", "rejection sampling (calls)": f"{c['rejection_calls']:,}",
+                     "exploration (accepted)": f"{c['accepted_latents']:,}" if c["accepted_latents"] else f"{c['quota']:,} per class",
+                     "rejection sampling (calls)": f"{c['rejection_calls']:,}" if c["rejection_calls"] else "depends on the shares",
                      "fairness samples": f"{c['fairness_samples']:,} ({c['n_splits']} splits)",
                      "GAN training (images)": f"{c['gan_images']:,}" if c["gan_images"] else "not here"})
     return pd.DataFrame(rows)

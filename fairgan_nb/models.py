@@ -16,7 +16,7 @@ from .core import save_torch, load_torch
 # %% auto #0
 __all__ = ['MODEL_CLASSES', 'MODEL_KINDS', 'Generator', 'is_style_based', 'Classifier', 'GeneratorLossHook', 'DCGenerator',
            'DCDiscriminator', 'AuxClassifier', 'EvalClassifier', 'CifarResNet18', 'save_model', 'load_model',
-           'fingerprint', 'generate', 'predict_proba', 'extract_features']
+           'fingerprint', 'module_device', 'generate', 'predict_proba', 'extract_features']
 
 # %% ../nbs/00b_models.ipynb #79c0aeb9
 @runtime_checkable
@@ -163,22 +163,27 @@ def fingerprint(model: nn.Module) -> str:
     return h.hexdigest()[:16]
 
 # %% ../nbs/00b_models.ipynb #fb644a17
+def module_device(m) -> torch.device:
+    "Where `m` computes: the device of its first parameter or buffer; the CPU for a module with neither, or a plain callable."
+    for t in (*m.parameters(), *m.buffers()) if isinstance(m, nn.Module) else (): return t.device
+    return torch.device("cpu")
+
 @torch.inference_mode()
 def generate(G, z: Tensor, # (N, z_dim) latents
              batch_size: int = 500) -> Tensor:
     "Images `G.sample(z)` in batches, on the CPU, no gradients."
-    dev = next(iter(G.parameters())).device if isinstance(G, nn.Module) else torch.device("cpu")
+    dev = module_device(G)
     return torch.cat([G.sample(b.to(dev)).float().cpu() for b in z.split(batch_size)])
 
 @torch.inference_mode()
 def predict_proba(clf: nn.Module, x: Tensor, # (N,C,H,W) in [-1,1]
                   batch_size: int = 1000) -> Tensor:
     "Softmax class probabilities `(N, K)` in batches."
-    dev = next(clf.parameters()).device
+    dev = module_device(clf)
     return torch.cat([F.softmax(clf(b.to(dev)).float(), 1).cpu() for b in x.split(batch_size)])
 
 @torch.inference_mode()
 def extract_features(clf: nn.Module, x: Tensor, batch_size: int = 1000) -> Tensor:
     "Penultimate features `clf.features(x)` in batches."
-    dev = next(clf.parameters()).device
+    dev = module_device(clf)
     return torch.cat([clf.features(b.to(dev)).float().cpu() for b in x.split(batch_size)])

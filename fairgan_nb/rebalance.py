@@ -81,6 +81,10 @@ def training_images(exp: Experiment, spec: ModelSpec, synth: Tensor # (N,C,H,W) 
         return torch.cat([real, synth])
     if spec.data in ("balanced", "balanced_2x"):
         per = sum(d.counts) // d.n_classes * (2 if spec.data == "balanced_2x" else 1)
+        have = int(torch.bincount(d.split.y_pool[d.split.y_pool < d.n_classes], minlength=d.n_classes).min())
+        if per > have:  # a user's imbalanced folder: the real pool is its training set, its rarest class the limit
+            print(f"{spec.name}: {per} real images per class asked, the rarest class has {have}; training on {have} per class")
+            per = have
         return subset_by_counts(d.split.x_pool, d.split.y_pool, [per] * d.n_classes, stream_seed(exp.seed, "oracle_subset"))[0]
     raise ValueError(f"unknown training data {spec.data!r}")
 

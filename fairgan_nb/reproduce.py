@@ -120,6 +120,7 @@ def _select_notebooks(nbs: Path | None, only: list[str] | None, preset, verbose:
     if skip and verbose: print(f"experiment {preset.name}: {', '.join(skip)} do not apply (no real data or no training here)")
     return [p for p in todo if p.stem in preset.sections]
 
+# %% ../nbs/90_reproduce.ipynb #172057c4
 def _check_experiment(preset, files: str | Path | None, trust_pickles: bool):
     "Refuse `--files` for the embedded experiment, missing files, and a generator pickle without `--trust-pickles`."
     from fairgan_nb.experiments import EXPERIMENTS, check_experiment_files, preset_file
@@ -127,6 +128,12 @@ def _check_experiment(preset, files: str | Path | None, trust_pickles: bool):
         raise ValueError(f"--files: experiment {preset.name!r} is embedded and reads no files "
                          f"(those that do: {', '.join(n for n, p in EXPERIMENTS.items() if p.files)})")
     if preset.files: check_experiment_files(preset, files)
+    if preset.data == "folder":  # the layout of the user's images, before any notebook: classes, empty folders
+        from fairgan_nb.folders import class_folders
+        from fairgan_nb.weights import files_dir
+        train = class_folders(files_dir(files)/"train")
+        if (files_dir(files)/"heldout").is_dir() and list(class_folders(files_dir(files)/"heldout")) != list(train):
+            raise ValueError(f"{files_dir(files)/'heldout'}: its classes differ from train/'s ({', '.join(train)})")
     if preset.generator == "stylegan2" and not trust_pickles:
         raise PermissionError(f"experiment {preset.name!r} unpickles {preset_file(preset, 'generator', files)}, and unpickling "
                               "runs code stored in the file: pass --trust-pickles if you trust it")
@@ -207,7 +214,7 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--force", action="store_true", help="rerun notebooks even if up to date")
     ap.add_argument("--nbs", default=None, help="folder of the notebooks (default: nbs/ of the checkout)")
     ap.add_argument("--write-readme", action="store_true", help="only regenerate README.md from nbs/index.ipynb")
-    ap.add_argument("--experiment", default=DEFAULT_EXPERIMENT, help="mnist_lt (embedded, default), cifar10_lt or ffhq_race (your files)")
+    ap.add_argument("--experiment", default=DEFAULT_EXPERIMENT, help="mnist_lt (embedded, default), cifar10_lt or ffhq_race (the paper's, your files), folder (your images: --files DIR with DIR/train/<class>/*)")
     ap.add_argument("--files", default=None, help="folder holding the experiment's files (default: the checkout)")
     ap.add_argument("--trust-pickles", action="store_true",
                     help="allow loading the experiment's generator pickle: unpickling runs code, so only for files you trust")

@@ -79,7 +79,8 @@ def test_cifar_standin_is_in_torchvision_layout(cifar_files):
 
 def test_missing_files_and_trust_are_one_clear_line(tmp_path, capsys, ffhq_files):
     assert main(["--experiment", "cifar10_lt", "--profile", "smoke", "--files", str(tmp_path), "--run-dir", str(tmp_path/"r")]) == 1
-    assert "experiment 'cifar10_lt' needs 1 missing file(s)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "experiment 'cifar10_lt' needs data/cifar10/cifar-10-batches-py/ under" in err and len(err.strip().splitlines()) == 1
     assert main(["--experiment", "nope"]) == 1
     assert "unknown experiment 'nope'" in capsys.readouterr().err
     exp = setup_experiment("smoke", 0, tmp_path/"run", experiment="ffhq_race", root=ffhq_files, trust=False)
