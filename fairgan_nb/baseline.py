@@ -158,7 +158,7 @@ def gan_dir(exp: Experiment, name: str, x_train: Tensor | None = None, # default
             loss: dict | None = None, # what defines the extra generator loss, if any (its settings)
            ) -> Path:
     "Where the GAN `name` of `exp` lives: a folder keyed by its training data, config, extra loss, precision and seed."
-    x = exp.data.x_train if x_train is None else x_train
+    x = exp.data.x_train if x_train is None and exp.has_data else x_train  # None: a pretrained generator, no data
     c = exp.profile.compute
     return exp.run.models/f"gan-{exp.tag}-{name}-{exp.key(name, gan_cfg or exp.profile.gan, x, loss, c.bf16, c.tf32)}"
 
