@@ -154,9 +154,6 @@ class Profile:
         return override(Profile(d["name"], preset_sizes=d.get("preset_sizes", False)),
                         {f"{s}.{k}": v for s, sub in d.items() if isinstance(sub, dict) for k, v in sub.items()})
 
-    @property
-    def digest(self) -> str: return digest(self.to_dict())
-
 # %% ../nbs/00_config.ipynb #143b10d3
 PROFILES = {
     "smoke": Profile("smoke",
