@@ -12,9 +12,9 @@ from .core import (resolve, repo_root, default_run_dir, save_json, atomic_write,
                              git_commit, package_versions, DEFAULT_EXPERIMENT, RunDir, default_fig_dir)
 
 # %% auto #0
-__all__ = ['GLANCE_MARK', 'has_parameters_cell', 'section_notebooks', 'NotebookFailed', 'NotebookInterrupted', 'run_notebook',
-           'write_manifest', 'preflight', 'run_config', 'changed_settings', 'reproduce', 'main', 'readme_from_index',
-           'write_readme']
+__all__ = ['GLANCE_MARK', 'has_parameters_cell', 'section_notebooks', 'NotebookFailed', 'NotebookInterrupted', 'stage_times',
+           'run_notebook', 'write_manifest', 'preflight', 'run_config', 'changed_settings', 'reproduce', 'main',
+           'readme_from_index', 'write_readme']
 
 # %% ../nbs/90_reproduce.ipynb #872ee88e
 def has_parameters_cell(path: Path) -> bool:
@@ -69,8 +69,18 @@ def _done_record(path: Path) -> dict:
 def _stamp(nb: Path, params: dict) -> str:
     return hashlib.sha256(nb.read_bytes() + json.dumps(params, sort_keys=True).encode()).hexdigest()
 
+def stage_times(executed: Path) -> dict[str, float]:
+    "Seconds spent under each heading of an executed notebook: the sum of papermill's cell durations, in order."
+    stages, name = {}, "setup"
+    for c in nbformat.read(executed, as_version=4).cells:
+        head = [l for l in c.source.splitlines() if l.startswith("#")] if c.cell_type == "markdown" else []
+        if head: name = head[0].lstrip("#").strip()
+        took = c.get("metadata", {}).get("papermill", {}).get("duration") if c.cell_type == "code" else None
+        if took: stages[name] = stages.get(name, 0.0) + took
+    return {k: round(v, 1) for k, v in stages.items() if v >= 0.05}
+
 def run_notebook(nb: Path, out_dir: Path, params: dict, force: bool = False, log_output: bool = False) -> dict:
-    "Execute `nb` with papermill into `out_dir`; return its record (skipped if already done)."
+    "Execute `nb` with papermill into `out_dir`; return its record (skipped if already done) with its stages' times."
     done_path = out_dir/f"{nb.stem}.done.json"
     stamp = _stamp(nb, params)
     if not force:
@@ -83,7 +93,7 @@ def run_notebook(nb: Path, out_dir: Path, params: dict, force: bool = False, log
     out_dir.mkdir(parents=True, exist_ok=True)
     _execute(nb, out_nb, params, log_output)
     outputs = sorted(str(p) for p in fig_dir.glob("*") if p.is_file() and before.get(p) != p.stat().st_mtime_ns)
-    rec = dict(notebook=nb.name, stamp=stamp, wall_s=round(time.time() - t0, 1), outputs=outputs)
+    rec = dict(notebook=nb.name, stamp=stamp, wall_s=round(time.time() - t0, 1), stages=stage_times(out_nb), outputs=outputs)
     save_json(rec, done_path)
     return {**rec, "skipped": False}
 
@@ -92,7 +102,7 @@ def write_manifest(fig_dir: Path, profile: str, seed: int, records: list[dict]) 
     "Write `fig_dir/manifest.json` for the run described by `records`."
     files = {p.name: sha256_file(p) for p in sorted(fig_dir.glob("*")) if p.is_file() and p.name != "manifest.json"}
     nbs = {r["notebook"]: dict(notebook=r["notebook"], wall_s=r["wall_s"], skipped=r["skipped"],
-                               outputs=[Path(o).name for o in r["outputs"]]) for r in records}
+                               stages=r.get("stages", {}), outputs=[Path(o).name for o in r["outputs"]]) for r in records}
     old = fig_dir/"manifest.json"  # a partial run (`--only`) keeps the other notebooks' entries of the same run
     if old.exists():
         try: prev = json.loads(old.read_text())
