@@ -137,8 +137,8 @@ def init_gan(cfg: GANCfg, channels: int, img_size: int, # the images' C and H (=
              seed: int = 0, device: str | torch.device = "cpu") -> GANState:
     "A fresh run: networks initialised from `seed` on `device`, Adam optimisers, this process's batch stream."
     torch.manual_seed(seed)
-    G = DCGenerator(cfg.z_dim, cfg.g_width, channels, img_size).to(device)
-    D = DCDiscriminator(cfg.d_width, channels, img_size).to(device)
+    G = DCGenerator(cfg.z_dim, cfg.g_width, channels, img_size).to(device, memory_format=torch.channels_last)
+    D = DCDiscriminator(cfg.d_width, channels, img_size).to(device, memory_format=torch.channels_last)
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
     opt_g = torch.optim.Adam(G.parameters(), cfg.lr, betas=cfg.betas)
     opt_d = torch.optim.Adam(D.parameters(), cfg.lr, betas=cfg.betas)
