@@ -4,8 +4,10 @@
 
 # %% ../nbs/00d_baseline.ipynb #f37f9fe3
 from __future__ import annotations
-import json
-from dataclasses import dataclass
+import json, multiprocessing as mp
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from pathlib import Path
 import torch
 import torch.nn as nn
@@ -24,7 +26,7 @@ from .train import train_gan, train_classifier, evaluate_classifier
 # %% auto #0
 __all__ = ['AUX_ARCHS', 'Experiment', 'experiment_data', 'setup_experiment', 'classifier_path', 'get_classifiers',
            'classifier_report', 'gan_dir', 'get_gan', 'models_index', 'recorded_models', 'record_models',
-           'get_baseline_gan', 'fixed_latents']
+           'get_baseline_gan', 'fixed_latents', 'threads', 'start_baseline_gan']
 
 # %% ../nbs/00d_baseline.ipynb #34cab63d
 @dataclass
@@ -200,3 +202,26 @@ def fixed_latents(exp: Experiment, n: int, z_dim: int, stream: str = "samples" #
                  ) -> Tensor:
     "`n` latents of the experiment's random stream `stream`, the same for every model compared."
     return torch.randn(n, z_dim, generator=exp.stream(stream))
+
+# %% ../nbs/00d_baseline.ipynb #a506385d
+@contextmanager
+def threads(n: int | None): # None: leave the thread count as it is
+    "Run the block on `n` threads of this process."
+    before = torch.get_num_threads()
+    if n: torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(before)
+
+def _train_baseline(exp: Experiment) -> str:
+    "In a worker process: train the baseline GAN on one thread; return its folder."
+    torch.set_num_threads(1); get_gan(exp, "baseline", progress=False)
+    return str(gan_dir(exp, "baseline"))
+
+def start_baseline_gan(exp: Experiment) -> Future | None:
+    "Start training the baseline GAN in a worker process; None when there is nothing to train (cached, or pretrained)."
+    if not exp.has_data or (gan_dir(exp, "baseline")/"G_ema.pt").exists(): return None
+    from fairgan_nb.baseline import Experiment as E, _train_baseline as fn  # by module path, for the spawned worker
+    ex = ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"))
+    fut = ex.submit(fn, E(**{f.name: getattr(exp, f.name) for f in fields(exp)}))
+    ex.shutdown(wait=False)
+    return fut
