@@ -136,7 +136,7 @@ def get_classifiers(exp: Experiment, progress: bool = True) -> tuple[nn.Module, 
             torch.manual_seed(stream_seed(exp.seed, "train"))
             m = cls(k, x.shape[1], x.shape[2])
             train_classifier(m, x, y, exp.profile.clf, epochs, seed=stream_seed(exp.seed, "train"), desc=f"{name} classifier",
-                             progress=progress, device=exp.device, bf16=c.bf16, tf32=c.tf32)
+                             progress=progress, device=exp.device, bf16=c.bf16 or exp.profile.clf.bf16, tf32=c.tf32)
             save_model(m, classifier_path(exp, name), epochs=epochs, seed=exp.seed)
         out.append(m.to(exp.device).eval())
     return tuple(out)

@@ -16,7 +16,7 @@ from .core import save_torch, load_torch
 # %% auto #0
 __all__ = ['MODEL_CLASSES', 'MODEL_KINDS', 'Generator', 'is_style_based', 'Classifier', 'GeneratorLossHook', 'DCGenerator',
            'DCDiscriminator', 'AuxClassifier', 'EvalClassifier', 'CifarResNet18', 'save_model', 'load_model',
-           'fingerprint', 'module_device', 'generate', 'predict_proba', 'extract_features']
+           'fingerprint', 'module_device', 'generate', 'channels_last', 'predict_proba', 'extract_features']
 
 # %% ../nbs/00b_models.ipynb #79c0aeb9
 @runtime_checkable
@@ -175,15 +175,21 @@ def generate(G, z: Tensor, # (N, z_dim) latents
     dev = module_device(G)
     return torch.cat([G.sample(b.to(dev)).float().cpu() for b in z.split(batch_size)])
 
+def channels_last(m, x: Tensor # images (N,C,H,W)
+                 ) -> Tensor:
+    "Put module `m` (in place) and images `x` in the channels-last layout, which the CPU's convolutions run fastest in."
+    if isinstance(m, nn.Module): m.to(memory_format=torch.channels_last)
+    return x.contiguous(memory_format=torch.channels_last) if x.ndim == 4 else x
+
 @torch.inference_mode()
 def predict_proba(clf: nn.Module, x: Tensor, # (N,C,H,W) in [-1,1]
                   batch_size: int = 1000) -> Tensor:
     "Softmax class probabilities `(N, K)` in batches."
     dev = module_device(clf)
-    return torch.cat([F.softmax(clf(b.to(dev)).float(), 1).cpu() for b in x.split(batch_size)])
+    return torch.cat([F.softmax(clf(channels_last(clf, b.to(dev))).float(), 1).cpu() for b in x.split(batch_size)])
 
 @torch.inference_mode()
 def extract_features(clf: nn.Module, x: Tensor, batch_size: int = 1000) -> Tensor:
     "Penultimate features `clf.features(x)` in batches."
     dev = module_device(clf)
-    return torch.cat([clf.features(b.to(dev)).float().cpu() for b in x.split(batch_size)])
+    return torch.cat([clf.features(channels_last(clf, b.to(dev))).float().cpu() for b in x.split(batch_size)])

@@ -357,7 +357,7 @@ def train_classifier(model: nn.Module, x: Tensor, y: Tensor, # training images i
                      bf16: bool = False, tf32: bool = False) -> list[dict]:
     "Train `model` in place on `device`; return the per-epoch loss and training accuracy."
     g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
-    model.to(device); x, y = x.to(device), y.to(device)
+    model.to(device, memory_format=torch.channels_last); x, y = x.to(device), y.to(device)
     opt = torch.optim.Adam(model.parameters(), cfg.lr)
     steps = epochs * -(-len(x) // cfg.batch_size)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=steps, pct_start=0.15)
