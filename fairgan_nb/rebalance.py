@@ -28,8 +28,8 @@ from .evaluation import metric_inputs, calc_metrics, find_inception_weights, inc
 # %% auto #0
 __all__ = ['MODEL_SPECS', 'EVAL_METRICS', 'ModelSpec', 'model_specs', 'plan', 'training_images', 'TrainJob', 'job_hook',
            'train_job', 'make_job', 'run_jobs', 'model_dir', 'classifier_fairness', 'snapshot_scores',
-           'select_snapshot', 'evaluate_model', 'bias_weights', 'training_set', 'prepare_jobs', 'chosen_generator',
-           'evaluate_all']
+           'select_snapshot', 'score_snapshots', 'evaluate_model', 'bias_weights', 'training_set', 'prepare_jobs',
+           'chosen_generator', 'evaluate_all']
 
 # %% ../nbs/04_training.ipynb #8e30dfb4
 @dataclass(frozen=True)
@@ -163,6 +163,9 @@ def classifier_fairness(G, clf, exp: Experiment, n: int) -> float:
     y = predict_proba(clf, generate(G, fixed_latents(exp, n, G.z_dim, "checkpoint_choice"))).argmax(1)
     return fairness_from_labels(y, exp.n_classes)
 
+def _snapshot_path(exp: Experiment, d: Path, clf, n: int) -> Path:
+    return exp.run.cache/f"04_snapshots-{d.name}-{fingerprint(clf)[:8]}-n{n}.pt"
+
 def snapshot_scores(exp: Experiment, name: str, clf, n: int) -> pd.DataFrame:
     "F on the labels of classifier `clf` for every snapshot of GAN `name` (cached by the model's folder, `clf` and `n`)."
     d = model_dir(exp, name)
@@ -170,7 +173,7 @@ def snapshot_scores(exp: Experiment, name: str, clf, n: int) -> pd.DataFrame:
         rows = [dict(step=int(p.stem.split("-")[1]), F=classifier_fairness(load_model(p, "generator", exp.device), clf, exp, n))
                 for p in sorted((d/"snapshots").glob("G_ema-*.pt"))]
         return {"rows": rows}
-    return pd.DataFrame(cached(exp.run.cache/f"04_snapshots-{d.name}-{fingerprint(clf)[:8]}-n{n}.pt", compute, verbose=False)["rows"])
+    return pd.DataFrame(cached(_snapshot_path(exp, d, clf, n), compute, verbose=False)["rows"])
 
 def select_snapshot(exp: Experiment, name: str, aux, n: int):
     "The EMA generator of the second-half snapshot with the lowest F on the auxiliary classifier's labels, and its step."
@@ -179,6 +182,33 @@ def select_snapshot(exp: Experiment, name: str, aux, n: int):
     if s.empty: raise FileNotFoundError(f"no snapshots in the second half of training under {model_dir(exp, name)/'snapshots'}")
     step = int(s.loc[s.F.idxmin(), "step"])
     return load_model(model_dir(exp, name)/"snapshots"/f"G_ema-{step:07d}.pt", "generator", exp.device), step
+
+# %% ../nbs/04_training.ipynb #3bd61568
+def _score_snapshots(exp: Experiment, paths: list[str], n: int) -> list[tuple[float, ...]]:
+    "In a worker process: F of each generator file on both classifiers' labels of the same `n` samples."
+    torch.set_num_threads(1)
+    clfs = get_classifiers(exp, progress=False)
+    out = []
+    for p in paths:
+        G = load_model(p, "generator", exp.device)
+        x = generate(G, fixed_latents(exp, n, G.z_dim, "checkpoint_choice"))
+        out.append(tuple(fairness_from_labels(predict_proba(c, x).argmax(1), exp.n_classes) for c in clfs))
+    return out
+
+def score_snapshots(exp: Experiment, names: list[str], n: int, n_procs: int = 2):
+    "Score every snapshot of the models `names` on both classifiers, the snapshots shared among `n_procs` worker processes, into `snapshot_scores`'s cache."
+    clfs = get_classifiers(exp, progress=False)
+    snaps = {d: sorted((d/"snapshots").glob("G_ema-*.pt")) for d in map(lambda m: model_dir(exp, m), names)}
+    snaps = {d: ps for d, ps in snaps.items() if not all(_snapshot_path(exp, d, c, n).exists() for c in clfs)}
+    paths = [str(p) for ps in snaps.values() for p in ps]
+    chunks = [c for c in (paths[i::n_procs] for i in range(n_procs)) if c]
+    if not chunks: return
+    from fairgan_nb.rebalance import _score_snapshots as fn  # by module path, so that spawned workers import it
+    with ProcessPoolExecutor(len(chunks), mp_context=mp.get_context("spawn")) as ex:
+        scores = dict(zip([p for c in chunks for p in c], [s for r in ex.map(fn, [exp] * len(chunks), chunks, [n] * len(chunks)) for s in r]))
+    for d, ps in snaps.items():
+        for i, c in enumerate(clfs):
+            save_torch({"rows": [dict(step=int(p.stem.split("-")[1]), F=scores[str(p)][i]) for p in ps]}, _snapshot_path(exp, d, c, n))
 
 # %% ../nbs/04_training.ipynb #29714ac8
 EVAL_METRICS = ("fid", "kid", "fid_per_class", "prdc5", "piqe", "niqe")
