@@ -178,7 +178,8 @@ def generate(G, z: Tensor, # (N, z_dim) latents
 def channels_last(m, x: Tensor # images (N,C,H,W)
                  ) -> Tensor:
     "Put module `m` (in place) and images `x` in the channels-last layout, which the CPU's convolutions run fastest in."
-    if isinstance(m, nn.Module): m.to(memory_format=torch.channels_last)
+    if isinstance(m, nn.Module):
+        with torch.inference_mode(False): m.to(memory_format=torch.channels_last)  # weights stay trainable
     return x.contiguous(memory_format=torch.channels_last) if x.ndim == 4 else x
 
 @torch.inference_mode()
