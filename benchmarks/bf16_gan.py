@@ -2,8 +2,8 @@
 
     python benchmarks/bf16_gan.py [--seeds 0 1] [--procs 2] [--out benchmarks/bf16_gan.md]
 
-Each (seed, precision) baseline GAN is trained once into `runs/quick-seed<seed>/` (the run folders of the main job, so a
-`quick` run's float32 baseline is reused), one process per core. All are measured by the same instruments, seed 0's
+Each (seed, precision) baseline GAN is trained on seed 0's long-tailed data with its own training seed, into
+`runs/quick-seed0/models/` (seed 0 in float32 is the main job's baseline, reused), one process per core. All are measured by the same instruments, seed 0's
 classifiers: the fairness metric F (mean over 10 splits of the `quick` sample count, evaluator labels), FID in evaluator
 features against the held-out split, and the wall time of training. The float32 seeds give the run-to-run spread that
 bf16's difference is read against. Writes a Markdown table to `--out`.
@@ -14,14 +14,17 @@ import pandas as pd
 import torch
 
 def train(seed: int, bf16: bool) -> dict:
-    "Train (or load) one baseline on one thread; its folder and training seconds."
+    "Train (or load) one baseline of seed 0's data with the training seed `seed`, on one thread; its folder and seconds."
     torch.set_num_threads(1)
-    from fairgan_nb.baseline import setup_experiment, get_baseline_gan, gan_dir
-    exp = setup_experiment("quick", seed, overrides={"compute.bf16": bf16})
-    log = gan_dir(exp, "baseline")/"log.jsonl"
-    t0 = time.time(); get_baseline_gan(exp, progress=False)
-    rows = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-    return dict(seed=seed, bf16=bf16, dir=str(gan_dir(exp, "baseline")), train_s=rows[-1]["sec"] if rows else time.time() - t0)
+    from fairgan_nb.baseline import setup_experiment, gan_dir
+    from fairgan_nb.config import stream_seed
+    from fairgan_nb.train import train_gan
+    exp = setup_experiment("quick", 0)  # the data stays seed 0's: only the GAN's own randomness changes
+    out = gan_dir(exp, "baseline") if (seed, bf16) == (0, False) else exp.run.models/f"bf16check-seed{seed}-{'bf16' if bf16 else 'fp32'}"
+    t0 = time.time()
+    train_gan(exp.data.x_train, exp.profile.gan, out, seed=stream_seed(seed, "train"), progress=False, bf16=bf16)
+    rows = [json.loads(line) for line in (out/"log.jsonl").read_text().splitlines()] if (out/"log.jsonl").exists() else []
+    return dict(seed=seed, bf16=bf16, dir=str(out), train_s=rows[-1]["sec"] if rows else time.time() - t0)
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(); ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
