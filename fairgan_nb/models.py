@@ -4,7 +4,7 @@
 
 # %% ../nbs/00b_models.ipynb #f2ab5d65
 from __future__ import annotations
-import hashlib, math
+import copy, hashlib, math
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 import torch
@@ -16,7 +16,7 @@ from .core import save_torch, load_torch
 # %% auto #0
 __all__ = ['MODEL_CLASSES', 'MODEL_KINDS', 'Generator', 'is_style_based', 'Classifier', 'GeneratorLossHook', 'DCGenerator',
            'DCDiscriminator', 'AuxClassifier', 'EvalClassifier', 'CifarResNet18', 'save_model', 'load_model',
-           'fingerprint', 'module_device', 'generate', 'channels_last', 'predict_proba', 'extract_features']
+           'fingerprint', 'module_device', 'generate', 'channels_last', 'folded', 'predict_proba', 'extract_features']
 
 # %% ../nbs/00b_models.ipynb #79c0aeb9
 @runtime_checkable
@@ -182,12 +182,24 @@ def channels_last(m, x: Tensor # images (N,C,H,W)
         with torch.inference_mode(False): m.to(memory_format=torch.channels_last)  # weights stay trainable
     return x.contiguous(memory_format=torch.channels_last) if x.ndim == 4 else x
 
+def folded(clf):
+    "`clf` for inference with each batch norm folded into the convolution before it (the same function, to float rounding), kept on the module while its weights stay the same; `clf` itself if in training mode or without batch norm."
+    if not isinstance(clf, nn.Module) or clf.training or not any(isinstance(m, nn.BatchNorm2d) for m in clf.modules()): return clf
+    key = tuple((id(t), t._version) for t in (*clf.parameters(), *clf.buffers()))  # any in-place change bumps a version
+    if getattr(clf, "_folded", (None,))[0] != key:
+        from torch.fx.experimental.optimization import fuse
+        with torch.inference_mode(False):
+            try: f = fuse(copy.deepcopy(clf))
+            except Exception: f = clf  # a module the tracer cannot follow runs as it is
+        clf.__dict__["_folded"] = (key, f)  # a plain attribute: not a submodule, not in the state dict
+    return clf._folded[1]
+
 @torch.inference_mode()
 def predict_proba(clf: nn.Module, x: Tensor, # (N,C,H,W) in [-1,1]
                   batch_size: int = 1000) -> Tensor:
     "Softmax class probabilities `(N, K)` in batches."
-    dev = module_device(clf)
-    return torch.cat([F.softmax(clf(channels_last(clf, b.to(dev))).float(), 1).cpu() for b in x.split(batch_size)])
+    dev, m = module_device(clf), folded(clf)
+    return torch.cat([F.softmax(m(channels_last(m, b.to(dev))).float(), 1).cpu() for b in x.split(batch_size)])
 
 @torch.inference_mode()
 def extract_features(clf: nn.Module, x: Tensor, batch_size: int = 1000) -> Tensor:
