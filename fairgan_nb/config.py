@@ -158,16 +158,16 @@ class Profile:
 # %% ../nbs/00_config.ipynb #143b10d3
 PROFILES = {
     "smoke": Profile("smoke",
-        clf=ClassifierCfg(aux_epochs=1, eval_epochs=2),
-        gan=GANCfg(steps=60, batch_size=32, ema_start=10, ckpt_every=30, log_every=10, g_width=32, d_width=16),
-        eval=EvalCfg(n_samples=1000, n_boot=100, n_fid=300),
-        fairness=FairnessCfg(noise_sims=300, coverage_reps=300, n_quality=8),
-        explore=ExploreCfg(quota=20, max_draws=3_000, rejection_draws=3_000, n_grid=6, n_explore=6),
-        bias=BiasCfg(grad_batch=64, n_eval=500, descent_steps=5, noise_batches=200, noise_steps=300, toy_steps=150,
-                     ft_steps=6, check_steps=3, n_track=200),
+        clf=ClassifierCfg(aux_epochs=1, eval_epochs=1),
+        gan=GANCfg(steps=20, batch_size=16, ema_start=5, ckpt_every=10, log_every=5, g_width=32, d_width=16),
+        eval=EvalCfg(n_samples=200, n_boot=50, n_fid=100),
+        fairness=FairnessCfg(noise_sims=300, coverage_reps=300, n_quality=8), # fewer replicates miss the coverage checks
+        explore=ExploreCfg(quota=5, max_draws=500, rejection_draws=500, n_grid=3, n_explore=3),
+        bias=BiasCfg(grad_batch=32, n_eval=200, descent_steps=2, noise_batches=50, noise_steps=50, toy_steps=150,
+                     ft_steps=3, check_steps=2, n_track=100), # the toy study needs its 150 steps to converge
         rebalance=RebalanceCfg(rows=("baseline", "rebalanced", "rebalanced_bias", "mixed_bias", "oracle_2x"),
-                               n_select=500, n_snapshots=4, n_procs=2),
-        fid=FidCfg(rhos=(1, 10, 100), reps=3, kid_subsets=5, kid_subset_size=100, n_embed=300, n_iqa=4)),
+                               n_select=100, n_snapshots=2, n_procs=2),
+        fid=FidCfg(rhos=(1, 10, 100), reps=2, kid_subsets=2, kid_subset_size=50, n_embed=100, n_iqa=2)),
     "quick": Profile("quick"),
     "paper": Profile("paper", preset_sizes=True,
         clf=ClassifierCfg(aux_epochs=30, eval_epochs=60),

@@ -285,9 +285,10 @@ def test_diversity_measures():
 def test_get_balanced_set_caches_and_checks(tmp_path):
     from types import SimpleNamespace
     from fairgan_nb.core import RunDir
-    from fairgan_nb.config import get_profile
+    from fairgan_nb.config import get_profile, override
     from fairgan_nb.exploration import get_balanced_set, search_cfg, balanced_set_path
-    exp = SimpleNamespace(run=RunDir(tmp_path/"run"), profile=get_profile("smoke"), seed=0, tag="toy", classes=CLASSES,
+    prof = override(get_profile("smoke"), {"explore.quota": 20, "explore.max_draws": 3000})  # a budget the toy runs short of
+    exp = SimpleNamespace(run=RunDir(tmp_path/"run"), profile=prof, seed=0, tag="toy", classes=CLASSES,
                           data=SimpleNamespace(classes=CLASSES))
     cfg = search_cfg(exp.profile, batch_size=8)
     s = get_balanced_set(exp, G, C, cfg=cfg, progress=False)
