@@ -198,7 +198,7 @@ def _score_snapshots(exp: Experiment, paths: list[str], n: int) -> list[tuple[fl
 def score_snapshots(exp: Experiment, names: list[str], n: int, n_procs: int = 2):
     "Score every snapshot of the models `names` on both classifiers, the snapshots shared among `n_procs` worker processes, into `snapshot_scores`'s cache."
     clfs = get_classifiers(exp, progress=False)
-    snaps = {d: sorted((d/"snapshots").glob("G_ema-*.pt")) for d in map(lambda m: model_dir(exp, m), names)}
+    snaps = {d: sorted((d/"snapshots").glob("G_ema-*.pt")) for d in (model_dir(exp, m) for m in names)}
     snaps = {d: ps for d, ps in snaps.items() if not all(_snapshot_path(exp, d, c, n).exists() for c in clfs)}
     paths = [str(p) for ps in snaps.values() for p in ps]
     chunks = [c for c in (paths[i::n_procs] for i in range(n_procs)) if c]
