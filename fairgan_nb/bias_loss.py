@@ -10,7 +10,7 @@ from fastcore.basics import patch
 from typing import Callable
 import torch
 import torch.nn.functional as F
-from .models import Classifier
+from .models import Classifier, channels_last
 from .train import random_affine
 from torch import Tensor
 
@@ -229,7 +229,8 @@ def __call__(self: BiasLoss, fake: Tensor, # (N,C,H,W) generated images in [-1,1
              step: int = 0, fake_logits: Tensor | None = None, # (N,) D's logits of `fake`, for 'reweight'
             ) -> tuple[Tensor, dict]: # (coef * term, logs)
     "The hook: `coef` times the term on the classifier's logits of `fake`, and the numbers for the log."
-    logits = self.classifier(fake if self.rng is None else random_affine(fake, self.rng))
+    x = fake if self.rng is None else random_affine(fake, self.rng)
+    logits = self.classifier(channels_last(self.classifier, x)).float()  # the term in float32, whatever the autocast
     loss, p = self.term(logits, fake_logits)
     logs = {"bias_term": float(loss.detach()), **{f"bias_p{r}": float(v) for r, v in enumerate(p.detach())},
             "bias_hard_min": float(hard_batch_shares(logits).min())}

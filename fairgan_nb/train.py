@@ -187,12 +187,11 @@ def g_step(st: GANState, z: Tensor, # (B, z_dim) latents, on the device
            cfg: GANCfg, hook: GeneratorLossHook | None = None, bf16: bool = False
           ) -> tuple[Tensor, Tensor, dict]: # (non-saturating loss, the hook's term, the hook's logs)
     "One generator update: the non-saturating loss plus the hook's term."
-    with autocast_bf16(st.device, bf16):
+    with autocast_bf16(st.device, bf16):  # the hook's classifier too: on CPU it costs as much as G and D together
         fake = st.G(z)
         fake_logits = st.D(fake).float()
-    fake = fake.float()
+        extra, logs = hook(fake.float(), st.step, fake_logits=fake_logits) if hook is not None else (torch.zeros((), device=st.device), {})
     g_loss = g_nonsaturating_loss(fake_logits)
-    extra, logs = hook(fake, st.step, fake_logits=fake_logits) if hook is not None else (torch.zeros((), device=st.device), {})
     st.opt_g.zero_grad(set_to_none=True)
     (g_loss + extra).backward()
     average_gradients(st.G); st.opt_g.step()
