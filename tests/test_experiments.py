@@ -1,37 +1,18 @@
 "The paper's experiments through the same runner and notebooks, on stand-in files that the tests write."
-import json, pickle, shutil, subprocess, sys
+import shutil, subprocess, sys
 from dataclasses import replace
 from pathlib import Path
-import nbformat, numpy as np, pandas as pd, pytest, torch
-import torch.nn.functional as F
+import nbformat, pandas as pd, pytest, torch
 from fairgan_nb.baseline import get_baseline_gan, get_classifiers, setup_experiment
 from fairgan_nb.experiments import (EXPERIMENTS, FFHQ_FILES, check_experiment_files, optional_status, preset_generator,
                                     preset_race_classifier, presets_markdown)
 from fairgan_nb.fairface import FAIRFACE_RACES
 from fairgan_nb.models import generate, predict_proba
 from fairgan_nb.weights import optional_weights
-from fairgan_nb.data import load_mnist, write_cifar10
 from fairgan_nb.reproduce import main
 from standins import write_eqface_standin, write_fairface_standin, write_stylegan2_standin
 
 BIN = Path(sys.executable).parent
-TINY_SIZES = ("clf.eval_epochs=1", "gan.steps=10", "gan.batch_size=8", "gan.ema_start=2", "gan.ckpt_every=5", "gan.log_every=5",
-              "eval.n_samples=100", "eval.n_boot=50", "eval.n_fid=50", "explore.quota=5", "explore.max_draws=100",
-              "explore.rejection_draws=100", "explore.n_grid=3", "explore.n_explore=3", "bias.grad_batch=8", "bias.n_eval=50",
-              "bias.descent_steps=2", "bias.noise_batches=50", "bias.noise_steps=50", "bias.ft_steps=2", "bias.check_steps=2",
-              "bias.n_track=20", "rebalance.n_select=20", "rebalance.n_snapshots=2", "fid.reps=2", "fid.kid_subsets=2",
-              "fid.kid_subset_size=20", "fid.n_embed=60", "fid.n_iqa=2")  # ResNet-18 calls are the cost: as few as each path takes
-
-def _cifar_standin(root: Path, train_per_class: int = 40, test_per_class: int = 20) -> Path:
-    "MNIST digits tinted and padded to 32 px, in CIFAR-10's folder layout: ten classes, few images (ResNet-18 costs 14 ms each)."
-    x, y = load_mnist()
-    tint = torch.rand(10, 3, 1, 1, generator=torch.Generator().manual_seed(0)) * 0.6 + 0.4  # one colour per class
-    u8 = (F.pad((x + 1) / 2, (2, 2, 2, 2)) * tint[y] * 255).round().to(torch.uint8).numpy()  # (5000,3,32,32)
-    order = np.argsort(y.numpy(), kind="stable").reshape(10, -1)                            # 500 per class
-    tr, te = order[:, :train_per_class].ravel(), order[:, train_per_class:train_per_class + test_per_class].ravel()
-    d = write_cifar10(root/"data"/"cifar10", u8[tr], y.numpy()[tr])
-    with open(d/"test_batch", "wb") as f: pickle.dump({b"data": u8[te].reshape(len(te), -1), b"labels": y.numpy()[te].tolist()}, f)
-    return root
 
 def _ffhq_standin(root: Path) -> Path:
     "A stand-in StyleGAN2 pickle with its code folder and a random FairFace state dict, where the preset expects them."
@@ -71,17 +52,7 @@ def test_cifar10_lt_preset_counts_are_the_published_ones():
     assert p.source_shares == tuple(c / 20_431 for c in p.counts)
 
 @pytest.fixture(scope="module")
-def cifar_files(tmp_path_factory): return _cifar_standin(tmp_path_factory.mktemp("cifar_files"))
-
-@pytest.fixture(scope="module")
 def ffhq_files(tmp_path_factory): return _ffhq_standin(tmp_path_factory.mktemp("ffhq_files"))
-
-def test_cifar_standin_is_in_torchvision_layout(cifar_files):
-    from fairgan_nb.data import load_cifar10
-    x, y = load_cifar10(cifar_files/"data"/"cifar10", train=True)
-    xt, yt = load_cifar10(cifar_files/"data"/"cifar10", train=False)
-    assert x.shape == (400, 3, 32, 32) and xt.shape == (200, 3, 32, 32)
-    assert torch.bincount(y).tolist() == [40] * 10 and torch.bincount(yt).tolist() == [20] * 10
 
 def test_missing_files_and_trust_are_one_clear_line(tmp_path, capsys, ffhq_files):
     assert main(["--experiment", "cifar10_lt", "--profile", "smoke", "--files", str(tmp_path), "--run-dir", str(tmp_path/"r")]) == 1
@@ -117,25 +88,6 @@ def test_ffhq_experiment_objects(tmp_path, ffhq_files, clean_imports):
     G = get_baseline_gan(exp)
     with torch.inference_mode(): p = aux(G.sample(torch.randn(2, G.z_dim)))
     assert aux is ev and p.shape == (2, 6)
-
-@pytest.fixture(scope="module")
-def cifar_run(root, cifar_files, tmp_path_factory):
-    "Every section on the stand-in, at the fewest samples each path takes: the long tail of 40 to 4 the stand-in holds."
-    run = tmp_path_factory.mktemp("cifar_run")
-    sizes = [a for s in (*TINY_SIZES, "data.n_max=40") for a in ("--set", s)]
-    r = subprocess.run([BIN/"fairgan-reproduce", "--experiment", "cifar10_lt", "--profile", "smoke", "--files", str(cifar_files),
-                        "--run-dir", str(run), *sizes], cwd=root, capture_output=True, text=True)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    return run
-
-def test_cifar10_lt_runs_every_section(root, cifar_run):
-    man = json.loads((cifar_run/"figures"/"manifest.json").read_text())
-    assert [n["notebook"][:2] for n in man["notebooks"]] == ["00", "01", "02", "03", "04", "05"]
-    [aux] = cifar_run.glob("models/classifiers-*/aux.pt")  # one classifier folder, keyed by what made it
-    clf = torch.load(aux, weights_only=True)
-    assert clf["arch"] == "CifarResNet18"
-    assert (cifar_run/"figures"/"04_results.csv").exists()
-    assert not (root/"runs"/"cifar10_lt-smoke-seed0").exists()   # the run folder given was used
 
 def test_ffhq_race_runs_its_sections(root, ffhq_files, tmp_path):
     run = tmp_path/"run"
