@@ -112,3 +112,11 @@ def write_eqface_standin(folder: str | Path, blocks: tuple[int, ...] = (1, 1, 1,
     save_torch({f"module.{k}": v for k, v in b.state_dict().items()}, folder/"backbone.pth")
     save_torch({f"module.{k}": v for k, v in h.state_dict().items()}, folder/"quality.pth")
     return folder
+
+# `--set` sizes for a run through every section at the fewest samples each path takes (seconds a stage)
+TINY_SIZES = ("clf.eval_epochs=1", "gan.steps=10", "gan.batch_size=8", "gan.ema_start=2", "gan.ckpt_every=5", "gan.log_every=5",
+              "eval.n_samples=100", "eval.n_boot=50", "eval.n_fid=50", "explore.quota=5", "explore.max_draws=100",
+              "explore.rejection_draws=100", "explore.n_grid=3", "explore.n_explore=3", "bias.grad_batch=8", "bias.n_eval=50",
+              "bias.descent_steps=2", "bias.noise_batches=50", "bias.noise_steps=50", "bias.ft_steps=2", "bias.check_steps=2",
+              "bias.n_track=20", "rebalance.n_select=20", "rebalance.n_snapshots=2", "fid.reps=2", "fid.kid_subsets=2",
+              "fid.kid_subset_size=20", "fid.n_embed=60", "fid.n_iqa=2")

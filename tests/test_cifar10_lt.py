@@ -4,14 +4,9 @@ from pathlib import Path
 import numpy as np, pytest, torch
 import torch.nn.functional as F
 from fairgan_nb.data import load_mnist, write_cifar10
+from standins import TINY_SIZES
 
 BIN = Path(sys.executable).parent
-TINY_SIZES = ("clf.eval_epochs=1", "gan.steps=10", "gan.batch_size=8", "gan.ema_start=2", "gan.ckpt_every=5", "gan.log_every=5",
-              "eval.n_samples=100", "eval.n_boot=50", "eval.n_fid=50", "explore.quota=5", "explore.max_draws=100",
-              "explore.rejection_draws=100", "explore.n_grid=3", "explore.n_explore=3", "bias.grad_batch=8", "bias.n_eval=50",
-              "bias.descent_steps=2", "bias.noise_batches=50", "bias.noise_steps=50", "bias.ft_steps=2", "bias.check_steps=2",
-              "bias.n_track=20", "rebalance.n_select=20", "rebalance.n_snapshots=2", "fid.reps=2", "fid.kid_subsets=2",
-              "fid.kid_subset_size=20", "fid.n_embed=60", "fid.n_iqa=2")  # ResNet-18 calls are the cost: as few as each path takes
 
 def _cifar_standin(root: Path, train_per_class: int = 40, test_per_class: int = 20) -> Path:
     "MNIST digits tinted and padded to 32 px, in CIFAR-10's folder layout: ten classes, few images (ResNet-18 costs 14 ms each)."

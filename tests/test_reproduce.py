@@ -111,7 +111,8 @@ def test_ctrl_c_is_one_line(root, tmp_path):
     import os, signal, time
     _tiny_notebook(tmp_path/"nbs"/"01_sleep.ipynb", "import time\nopen('started', 'w').close()\ntime.sleep(120)")
     p = subprocess.Popen([BIN/"fairgan-reproduce", "--profile", "smoke", "--nbs", str(tmp_path/"nbs"), "--run-dir", str(tmp_path/"run")],
-                         cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                         cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as from a terminal: pytest-xdist's workers ignore SIGINT
     t0 = time.time()
     while not (tmp_path/"nbs"/"started").exists() and time.time() - t0 < 120: time.sleep(0.2)  # a busy machine starts kernels slowly
     os.killpg(p.pid, signal.SIGINT)                                        # what Ctrl-C in a terminal does
