@@ -4,8 +4,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("MPLBACKEND", "Agg")
-if "PYTEST_XDIST_WORKER_COUNT" in os.environ:  # `pytest -n N`: the cores shared among the workers and what they start
-    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))))
 
 @pytest.fixture(scope="session")
 def root() -> Path: return ROOT

@@ -29,18 +29,14 @@ def test_readme_matches_index(root):
     assert readme_from_index(root/"nbs"/"index.ipynb") == (root/"README.md").read_text(), \
         "README.md is out of step with nbs/index.ipynb: run fairgan-reproduce --write-readme"
 
-SECTIONS = r"^(00d_|0[1-5]_(?!bfs))"  # the notebooks that share the default smoke run folder, run in order by `test_sections`
-
-def nbdev_test(root: Path, *args: str):
-    "`nbdev_test` on one worker with `args`; fails with the tail of its output."
-    r = subprocess.run([BIN/"nbdev_test", "--n_workers", "1", "--timing", *args], cwd=root, capture_output=True, text=True)
-    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
-    return r.stdout + r.stderr
+SECTIONS = r"^(00d_|0[1-5]_(?!bfs))"  # the section notebooks: every cell of theirs, tests included, runs in the smoke run (test_reproduce.py)
 
 def test_notebooks(root):
-    "Every notebook but the sections' (tests/test_sections.py), each in its own kernel."
-    out = nbdev_test(root, "--skip_file_re", f"{SECTIONS}|^[_.]")
-    assert "00_core" in out and "01_imbalance" not in out
+    "Every notebook but the sections' (the smoke run executes those), one at a time."
+    r = subprocess.run([BIN/"nbdev_test", "--n_workers", "1", "--timing", "--skip_file_re", f"{SECTIONS}|^[_.]"], cwd=root,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    assert "00_core" in r.stdout and "01_imbalance" not in r.stdout
 
 def test_environment_installs_settings_requirements(root):
     "environment.yml installs the package itself, so its requirements are those of settings.ini."

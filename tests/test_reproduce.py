@@ -24,7 +24,9 @@ def test_smoke_runs_every_section(root, smoke_run):
     for n in man["notebooks"]:  # where the time went: the notebook's stages, by heading, within its wall time
         assert n["stages"] and 0 < sum(n["stages"].values()) <= n["wall_s"]
     for name, digest in man["sha256"].items(): assert sha256_file(run/"figures"/name) == digest
-    for nb in section_notebooks(root/"nbs"): assert (run/"notebooks"/nb.name).exists()
+    for nb in section_notebooks(root/"nbs"):  # every cell ran, the notebooks' own tests among them (test_notebooks leaves these to this run)
+        cells = [c for c in nbformat.read(run/"notebooks"/nb.name, as_version=4).cells if c.cell_type == "code"]
+        assert len(cells) > len([c for c in nbformat.read(nb, as_version=4).cells if c.cell_type == "code"]) and all(c.execution_count for c in cells)
     assert (run/"run_info.json").exists()
     assert json.loads((run/"config.json").read_text())["name"] == "smoke"
 
@@ -112,7 +114,7 @@ def test_ctrl_c_is_one_line(root, tmp_path):
     _tiny_notebook(tmp_path/"nbs"/"01_sleep.ipynb", "import time\nopen('started', 'w').close()\ntime.sleep(120)")
     p = subprocess.Popen([BIN/"fairgan-reproduce", "--profile", "smoke", "--nbs", str(tmp_path/"nbs"), "--run-dir", str(tmp_path/"run")],
                          cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as from a terminal: pytest-xdist's workers ignore SIGINT
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as from a terminal, whatever the parent ignores
     t0 = time.time()
     while not (tmp_path/"nbs"/"started").exists() and time.time() - t0 < 120: time.sleep(0.2)  # a busy machine starts kernels slowly
     os.killpg(p.pid, signal.SIGINT)                                        # what Ctrl-C in a terminal does
