@@ -263,7 +263,7 @@ def train_gan(x_train: Tensor, # (N,C,H,W) training images in [-1,1]
               device: str | torch.device = "cpu", desc: str = "GAN", progress: bool = True,
               stop_after: int | None = None, # stop (with a checkpoint) after this many steps in this call
               snapshots: bool = False, # also keep the EMA generator of every checkpoint in `out_dir/snapshots/`
-              bf16: bool = False, # autocast the forward passes of G and D to bfloat16
+              bf16: bool = False, # autocast the forward passes of G, D and the extra loss to bfloat16
               tf32: bool = False, # allow TF32 matmuls and convolutions on CUDA
              ) -> DCGenerator:
     "Train a DCGAN on `x_train` on `device`, resuming from `out_dir/ckpt.pt`; return the EMA generator."
