@@ -36,6 +36,11 @@ class Experiment:
     preset: str = DEFAULT_EXPERIMENT   # a key of `fairgan_nb.experiments.EXPERIMENTS`
     root: Path | None = None           # where the preset's files are (default: the checkout)
     trust: bool = False                # allow unpickling the preset's generator (runs code from the pickle)
+    shared: Path | None = None         # where the seed-independent artefacts (the classifiers) live; default: the run's models/
+    @property
+    def instruments(self) -> Path: return Path(self.shared) if self.shared else self.run.models
+    @property
+    def data_seed(self) -> int: return self.profile.data.seed
     @property
     def classes(self) -> list[str]: return list(self.data.classes) if self.data is not None else list(get_experiment(self.preset).groups)
     @property
@@ -57,13 +62,16 @@ class Experiment:
     def key(self, *parts) -> str:
         "The cache key of an artefact made from `parts` in this experiment: its preset and seed go in too."
         return digest(self.preset, self.imbalance, self.seed, *parts)
+    def data_key(self, *parts) -> str:
+        "The cache key of a seed-independent artefact (the real data, the classifiers): the data's seed, not the method's."
+        return digest(self.preset, self.imbalance, "data", self.data_seed, *parts)
 
 # %% ../nbs/00d_baseline.ipynb #9d3229c1
-def experiment_data(preset, prof: Profile, imbalance: str, root: str | Path | None, seed: int,
+def experiment_data(preset, prof: Profile, imbalance: str, root: str | Path | None,
                     data=None, # the user's own: an image folder, (images, labels[, classes]) or an `ImbalancedData`
                    ) -> ImbalancedData | None:
     "The data of an experiment: the embedded digits, CIFAR10-LT or an image folder from the files, or the user's own."
-    d = prof.data
+    d = prof.data; seed = d.seed  # the data's own seed: every method seed of a study sees the same split
     if isinstance(data, ImbalancedData): return data
     if isinstance(data, (str, Path)): return image_folder_data(data, d.img_size, d.heldout_per_class, seed)
     if data is not None:
@@ -84,6 +92,7 @@ def setup_experiment(profile: str | Profile = "smoke", seed: int = 0, run_dir: s
                      trust: bool = False, # allow unpickling a generator (runs code stored in the file)
                      overrides: dict | list[str] | None = None, # settings changed from the profile: {'gan.steps': 40}
                      data=None, # your own data: an image folder (train/, heldout/), or (images, labels[, class names])
+                     shared: str | Path | None = None, # folder of the seed-independent artefacts (a study's classifiers); default: the run's
                     ) -> Experiment:
     "Resolve the configuration, seed everything, build the data and open the run folder (with its `config.json`)."
     if data is not None and experiment == DEFAULT_EXPERIMENT: experiment = "folder"
@@ -94,18 +103,18 @@ def setup_experiment(profile: str | Profile = "smoke", seed: int = 0, run_dir: s
     seed_everything(seed)
     run = RunDir(run_dir or default_run_dir(prof.name, seed, experiment))
     write_run_info(run, prof, seed); write_config(run, prof)
-    return Experiment(prof, seed, run, experiment_data(preset, prof, imbalance, root, seed, data), imbalance, experiment,
-                      Path(root) if root else None, trust)
+    return Experiment(prof, seed, run, experiment_data(preset, prof, imbalance, root, data), imbalance, experiment,
+                      Path(root) if root else None, trust, Path(shared) if shared else None)
 
 
 # %% ../nbs/00d_baseline.ipynb #e541a9cf
 AUX_ARCHS = {"mnist": AuxClassifier, "folder": AuxClassifier, "cifar10": lambda k, c, h: CifarResNet18(k)}  # (n_classes, channels, size) -> model
 
 def _clf_dir(exp: Experiment) -> Path:
-    "The classifiers' folder, keyed by their training config, architecture, precision, training data and seed."
+    "The classifiers' folder, keyed by their training config, architecture, precision, training data and the data's seed."
     s, k, c = exp.data.split, exp.n_classes, exp.profile.compute
     keep = s.y_pool < k
-    return exp.run.models/f"classifiers-{exp.key(exp.profile.clf, get_experiment(exp.preset).data, k, c.bf16, c.tf32, s.x_pool[keep], s.y_pool[keep])}"
+    return exp.instruments/f"classifiers-{exp.data_key(exp.profile.clf, get_experiment(exp.preset).data, k, c.bf16, c.tf32, s.x_pool[keep], s.y_pool[keep])}"
 
 def classifier_path(exp: Experiment, name: str # 'aux' or 'eval'
                    ) -> Path:
@@ -133,11 +142,11 @@ def get_classifiers(exp: Experiment, progress: bool = True) -> tuple[nn.Module, 
                               ("eval", EvalClassifier, exp.profile.clf.eval_epochs)):
         m = _cached_model(classifier_path(exp, name), exp.device)
         if m is None:
-            torch.manual_seed(stream_seed(exp.seed, "train"))
+            torch.manual_seed(stream_seed(exp.data_seed, "train"))
             m = cls(k, x.shape[1], x.shape[2])
-            train_classifier(m, x, y, exp.profile.clf, epochs, seed=stream_seed(exp.seed, "train"), desc=f"{name} classifier",
+            train_classifier(m, x, y, exp.profile.clf, epochs, seed=stream_seed(exp.data_seed, "train"), desc=f"{name} classifier",
                              progress=progress, device=exp.device, bf16=c.bf16 or exp.profile.clf.bf16, tf32=c.tf32)
-            save_model(m, classifier_path(exp, name), epochs=epochs, seed=exp.seed)
+            save_model(m, classifier_path(exp, name), epochs=epochs, seed=exp.data_seed)
         out.append(m.to(exp.device).eval())
     return tuple(out)
 

@@ -22,6 +22,7 @@ class DataCfg:
     rho: float = 10.0             # long-tail ratio n_max / n_min (the paper's CIFAR10-LT uses 10)
     n_max: int = 400              # size of the largest class of the long-tailed training set
     img_size: int = 0             # image folders: side in pixels (0: 28 for grayscale, 32 for colour)
+    seed: int = 0                 # the real data's split and the classifiers' training: fixed while the method's seed varies
 
 @dataclass(frozen=True)
 class ClassifierCfg:
@@ -103,7 +104,7 @@ ALL_ROWS = ("baseline", "rebalanced", "rebalanced_bias", "rebalanced_bias_paper"
 class RebalanceCfg:
     "Section 4, the rebalanced GANs: which rows, how they are chosen, and the bias loss they use."
     rows: tuple[str, ...] = ("baseline", "rebalanced", "rebalanced_bias", "oracle") # models trained, in table order
-    extreme_rows: tuple[str, ...] = ("baseline", "rebalanced", "rebalanced_bias") # rows of the `extreme` share preset
+    extreme_rows: tuple[str, ...] = ("baseline", "rebalanced", "rebalanced_bias", "oracle") # rows of the `extreme` share preset
     presets: tuple[str, ...] = ("longtail",) # data presets of the section: 'longtail', 'extreme'
     n_select: int = 5000          # auxiliary-classifier samples that choose a checkpoint
     n_snapshots: int = 24         # generator snapshots kept per model
