@@ -220,14 +220,16 @@ def verdicts(seeds: pd.DataFrame, diffs: pd.DataFrame) -> list[str]:
     "The study's verdict sentences: the target for each rebalanced row and preset, then every paired comparison."
     out = [target_verdict(seeds, diffs, p, m) for p in seeds.preset.unique() for m in ("rebalanced", "rebalanced_bias")
            if m in set(seeds[seeds.preset == p].model)]
-    return out + [f"{r.preset}, `{r.a}` against `{r.b}` over {r.n_seeds} seeds: {r.verdict}" for r in diffs.itertuples()]
+    return out + [f"{r.preset}, `{r.a}` against `{r.b}` over {_n_seeds(r.n_seeds)}: {r.verdict}" for r in diffs.itertuples()]
+
+def _n_seeds(n: int) -> str: return f"{n} seed{'s' * (n != 1)}"
 
 def check_verdicts(lines: list[str], seeds: pd.DataFrame, diffs: pd.DataFrame):
     "Raise if a verdict sentence disagrees with the interval it reports: its direction, its target, its numbers."
     if len(lines) < len(diffs): raise AssertionError(f"{len(lines)} sentences for {len(diffs)} comparisons")
     for r, line in zip(diffs.itertuples(), lines[len(lines) - len(diffs):]):  # the comparisons come last, in the table's order
-        head = f"{r.preset}, `{r.a}` against `{r.b}` over {r.n_seeds} seeds: "
-        assert line.startswith(head) and f" {r.metric} " in line, line
+        head = f"{r.preset}, `{r.a}` against `{r.b}` over {_n_seeds(r.n_seeds)}: "
+        assert line.startswith(head) and f" {r.metric} " in line + " ", line
         if not np.isfinite(r.diff_lo): assert "no interval" in line, line; continue
         says = "no detectable" if "no detectable" in line else ("a" if line[len(head):].startswith(f"`{r.a}` has the lower") else "b")
         assert says == ("a" if r.diff_hi < 0 else "b" if r.diff_lo > 0 else "no detectable"), line

@@ -1,0 +1,55 @@
+"The study over seeds end to end at the stand-ins' tiny sizes: shared instruments, per-seed runs, resuming, the tables."
+import json, subprocess, sys
+from pathlib import Path
+import pandas as pd, pytest, torch
+from fairgan_nb.study import SeedRun, study
+from fairgan_nb.experiments import experiment_profile
+from fairgan_nb.models import load_model
+from standins import TINY_SIZES
+
+BIN = Path(sys.executable).parent
+SIZES = [*TINY_SIZES, "rebalance.rows=baseline,rebalanced,rebalanced_bias,oracle"]
+
+@pytest.fixture(scope="module")
+def tiny_study(tmp_path_factory):
+    root = tmp_path_factory.mktemp("study")
+    rows, lines = study("smoke", "0-1", "longtail", root/"study", root/"fig", SIZES, n_procs=2, progress=False)
+    return root, rows, lines
+
+def test_study_writes_the_tables(tiny_study):
+    root, rows, lines = tiny_study
+    seeds = pd.read_csv(root/"fig"/"04_seeds.csv")
+    assert seeds.model.tolist() == ["baseline", "rebalanced", "rebalanced_bias", "oracle"]
+    assert (seeds.n_seeds == 2).all() and seeds.F_lo.notna().all()
+    diffs = pd.read_csv(root/"fig"/"04_differences.csv")
+    assert {("rebalanced_bias", "rebalanced"), ("rebalanced", "oracle")} <= set(zip(diffs.a, diffs.b))
+    assert json.loads((root/"fig"/"04_study.json").read_text())["verdicts"] == lines
+    assert sorted(rows.seed.unique()) == [0, 1]
+
+def test_seeds_share_data_and_classifiers_not_models(tiny_study):
+    root, rows, _ = tiny_study
+    shared = [p for p in (root/"study"/"shared").glob("classifiers-*") if p.is_dir()]
+    assert len(shared) == 1 and (shared[0]/"aux.pt").exists()
+    assert not list((root/"study"/"longtail").glob("seed*/models/classifiers-*"))  # no seed trains its own
+    cfg = experiment_profile("smoke", "mnist_lt", SIZES)
+    e0, e1 = (SeedRun(cfg, "longtail", s, root/"study").experiment() for s in (0, 1))
+    assert torch.equal(e0.data.x_train, e1.data.x_train)
+    g = [load_model(next((root/"study"/"longtail"/f"seed{s}"/"models").glob("gan-longtail-baseline-*"))/"G_ema.pt", "generator")
+         for s in (0, 1)]
+    assert not torch.equal(next(g[0].parameters()), next(g[1].parameters()))  # each seed trains its own baseline
+
+def test_study_resumes_and_aggregates(tiny_study):
+    root, rows, _ = tiny_study
+    done = sorted((root/"study").glob("longtail/seed*/rows-*.json"))
+    stamps = [p.stat().st_mtime_ns for p in done]
+    again, _ = study("smoke", "0-1", "longtail", root/"study", root/"fig2", SIZES, progress=False)  # finished seeds are read back
+    assert [p.stat().st_mtime_ns for p in done] == stamps
+    pd.testing.assert_frame_equal(again, rows)
+    one, _ = study("smoke", "0", "longtail", root/"study", root/"fig3", SIZES, aggregate_only=True)
+    assert one.seed.unique().tolist() == [0] and pd.read_csv(root/"fig3"/"04_seeds.csv").F_lo.isna().all()  # one seed: no interval
+
+def test_cli_refuses_bad_input_in_one_line(tmp_path):
+    for args, msg in ((["--presets", "flat"], "unknown preset"), (["--seeds", "4-2"], "not a range"),
+                      (["--aggregate", "--root", str(tmp_path)], "no finished seeds")):
+        r = subprocess.run([BIN/"fairgan-study", "--profile", "smoke", *args], capture_output=True, text=True)
+        assert r.returncode == 1 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
