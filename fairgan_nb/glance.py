@@ -52,6 +52,14 @@ def _training(t: pd.DataFrame) -> str:
     parts = "; ".join(f"{t.label[n]} {t.F_gain[n]:.1f}x fairer, FID {100 * t.fid_change[n]:+.0f}%" for n in rows)
     return f"baseline $F$ = {t.F_mean['baseline']:.3f}; {parts} (one seed)"
 
+def _seeds(t: pd.DataFrame) -> str:
+    "Per preset: each row's gain over its baseline, mean and 95% interval over seeds (`fairgan-study`)."
+    def gain(r):
+        ci = f" (95% interval {r.gain_lo:.1f}x to {r.gain_hi:.1f}x)" if pd.notna(r.gain_lo) else " (no interval)"
+        return f"{r.model} {r.gain_mean:.1f}x fairer{ci}"
+    return "; ".join(f"{p}, {int(g.n_seeds.max())} seed{'s' * (int(g.n_seeds.max()) != 1)}: " +
+                     ", ".join(gain(r) for r in g.itertuples() if r.model != "baseline") for p, g in t.groupby("preset", sort=False))
+
 def _fid(t: pd.DataFrame) -> str:
     e = t[t["sample"] == t["sample"].iloc[0]]; e = e[e.rho == e.rho.max()].iloc[0]
     return (f"real balanced images: FID {e.fid_rho1:.2f} against a balanced reference, {e.fid_rho:.2f} at rho {e.rho:g}; "
@@ -63,6 +71,7 @@ GLANCE = (
     GlanceRow("02", "latent search against rejection sampling", ("02_cost",), "02_cost", _exploration),
     GlanceRow("03", "the bias-mitigation loss", ("03_finetune",), "03_finetune", _bias_loss),
     GlanceRow("04", "the rebalanced GAN", ("04_results",), "04_class_shares", _training),
+    GlanceRow("04a", "the rebalanced GAN over seeds (`fairgan-study`)", ("04_seeds",), "04_seeds", _seeds),
     GlanceRow("05", "FID under class imbalance", ("05_imbalance_effect",), "05_imbalance_sweep", _fid),
 )
 

@@ -27,7 +27,7 @@ from .evaluation import calc_metrics, metric_inputs
 # %% auto #0
 __all__ = ['STUDY_PRESETS', 'PAIRS', 'TARGET_GAIN', 'parse_seeds', 'study_rows', 'SeedRun', 'seed_row', 'run_seed',
            'default_study_dir', 'study_fig_dir', 'run_study', 'collect', 't_interval', 'seeds_table', 'differences',
-           'target_verdict', 'verdicts', 'check_verdicts', 'seeds_figure', 'write_study', 'study', 'main']
+           'target_verdict', 'verdicts', 'diagnosis', 'check_verdicts', 'seeds_figure', 'write_study', 'study', 'main']
 
 # %% ../nbs/04a_seeds.ipynb #c3270714
 def parse_seeds(text: str | int | list[int] # '0-4', '0,2,7', '3', or the numbers themselves
@@ -223,6 +223,22 @@ def verdicts(seeds: pd.DataFrame, diffs: pd.DataFrame) -> list[str]:
     return out + [f"{r.preset}, `{r.a}` against `{r.b}` over {_n_seeds(r.n_seeds)}: {r.verdict}" for r in diffs.itertuples()]
 
 def _n_seeds(n: int) -> str: return f"{n} seed{'s' * (n != 1)}"
+
+def diagnosis(seeds: pd.DataFrame, preset: str) -> str:
+    "What limits the rebalanced rows on `preset`, read off the table: the oracle's F against the target's, and the gap closed."
+    t = seeds[seeds.preset == preset].set_index("model")
+    if "oracle" not in t.index or "baseline" not in t.index: return f"{preset}: no oracle row, no diagnosis"
+    b, o = t.loc["baseline"], t.loc["oracle"]
+    need = b.F_mean / TARGET_GAIN
+    out = [f"{preset}: the 5x target asks for $F \\le$ {need:.3f}; the oracle, trained on balanced real data of the same size, "
+           f"reaches {o.F_mean:.3f} ({o.gain_mean:.1f}x), " + ("so this GAN and budget cannot reach the target even on perfectly balanced data"
+                                                          if o.F_mean > need else "so the target is within this GAN's reach")]
+    for m in ("rebalanced", "rebalanced_bias"):
+        if m in t.index and np.isfinite(t.loc[m, "gap_closed_mean"]):
+            r = t.loc[m]
+            ci = f" (95% interval {r.gap_closed_lo:.0%} to {r.gap_closed_hi:.0%})" if np.isfinite(r.gap_closed_lo) else ""
+            out.append(f"`{m}` closes {r.gap_closed_mean:.0%} of the gap from the baseline to the oracle{ci}")
+    return "; ".join(out) + "."
 
 def check_verdicts(lines: list[str], seeds: pd.DataFrame, diffs: pd.DataFrame):
     "Raise if a verdict sentence disagrees with the interval it reports: its direction, its target, its numbers."
