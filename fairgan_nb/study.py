@@ -254,7 +254,7 @@ def readers_note(seeds: pd.DataFrame, preset: str, agree_real: float) -> str:
     move = (t.F_corr_mean - t.F_mean).abs().max()
     return (f"{preset}: the two classifiers give the same label to {agree_real:.1%} of real held-out images but to "
             f"{lo:.0%} to {hi:.0%} of a row's generated samples (means over seeds). The confusion correction assumes the evaluator "
-            f"errs on generated images as on real ones, where it is nearly always right; "
+            f"errs on generated images as it does on real ones; "
             + ("that fails here, so" if lo < agree_real - 0.05 else "that roughly holds here, and")
             + f" the correction, which moves no row's mean $F$ by more than {move:.3f}, is shown but not relied on.")
 
@@ -307,7 +307,7 @@ def write_study(rows: pd.DataFrame, fig_dir: str | Path, wall_s: dict | None = N
     seeds, diffs = seeds_table(rows), differences(rows)
     lines = verdicts(seeds, diffs)
     check_verdicts(lines, seeds, diffs)
-    save_table(rows.round(5), "04_seed_rows", fig_dir, latex=False)
+    save_table(rows, "04_seed_rows", fig_dir, latex=False)  # unrounded: the notebook recomputes the verdicts from it
     save_table(seeds.round(4), "04_seeds", fig_dir); save_table(diffs.round(4), "04_differences", fig_dir)
     save_json(dict(verdicts=lines, seeds={p: sorted(int(s) for s in rows[rows.preset == p].seed.unique()) for p in rows.preset.unique()},
                    agree_real=agree_real or {}, wall_s=wall_s or {}, commit=git_commit()), fig_dir/"04_study.json")
