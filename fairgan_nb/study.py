@@ -143,7 +143,8 @@ def run_study(profile: str | Profile = "quick", seeds=(0, 1, 2, 3, 4), presets=S
         with _pool(min(n_procs, len(todo))) as ex:
             futs = {ex.submit(fn, u): u for u in todo}
             for f in tqdm(as_completed(futs), total=len(futs), desc=f"seeds ({n_procs} processes)", disable=not progress):
-                f.result()
+                f.result(); u = futs[f]
+                if progress: tqdm.write(f"{u.preset} seed {u.seed}: done in {json.loads(u.result.read_text())['wall_s']:,.0f} s ({u.run_dir/'study.log'})")
     return collect(units)
 
 def real_agreement(u: SeedRun) -> float:
