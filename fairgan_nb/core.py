@@ -14,9 +14,9 @@ from .config import ComputeCfg, Profile, PROFILES, get_profile, override
 
 # %% auto #0
 __all__ = ['DEFAULT_EXPERIMENT', 'MAX_FIGURE_PX', 'seed_everything', 'get_device', 'resolve', 'repo_root', 'RunDir', 'files_root',
-           'default_run_dir', 'default_fig_dir', 'atomic_write', 'save_torch', 'save_json', 'load_torch', 'cached',
-           'sha256_file', 'save_figure', 'df_to_markdown', 'save_table', 'difference_verdict', 'git_commit',
-           'package_versions', 'write_run_info', 'write_config', 'image_grid', 'show_grid']
+           'default_run_dir', 'committed_figures', 'default_fig_dir', 'atomic_write', 'save_torch', 'save_json',
+           'load_torch', 'cached', 'sha256_file', 'save_figure', 'df_to_markdown', 'save_table', 'difference_verdict',
+           'git_commit', 'package_versions', 'write_run_info', 'write_config', 'image_grid', 'show_grid']
 
 # %% ../nbs/00_core.ipynb #5a8e8a4a
 def seed_everything(seed: int) -> torch.Generator:
@@ -82,11 +82,15 @@ def default_run_dir(profile: str, seed: int = 0, experiment: str = DEFAULT_EXPER
     name = f"{profile}-seed{seed}" if experiment == DEFAULT_EXPERIMENT else f"{experiment}-{profile}-seed{seed}"
     return (repo_root() or Path.cwd())/"runs"/name
 
-def default_fig_dir(profile: str | Profile, run: RunDir, experiment: str = DEFAULT_EXPERIMENT) -> Path:
-    "Where figures go: the committed `figures/` for the default experiment's unchanged `quick` profile, the run folder otherwise."
+def committed_figures(profile: str | Profile, experiment: str = DEFAULT_EXPERIMENT) -> Path | None:
+    "The checkout's `figures/` when `profile` is the default experiment's unchanged `quick` profile (any device), else None."
     root, p = repo_root(), get_profile(profile)
     committed = replace(p, compute=ComputeCfg()) == PROFILES["quick"] and experiment == DEFAULT_EXPERIMENT
-    return root/"figures" if committed and root is not None else run.figures
+    return root/"figures" if committed and root is not None else None
+
+def default_fig_dir(profile: str | Profile, run: RunDir, experiment: str = DEFAULT_EXPERIMENT) -> Path:
+    "Where figures go: the committed `figures/` for the default experiment's unchanged `quick` profile, the run folder otherwise."
+    return committed_figures(profile, experiment) or run.figures
 
 # %% ../nbs/00_core.ipynb #8876b8f3
 def _new_file_mode() -> int:

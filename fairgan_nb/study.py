@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 from .config import PROFILES, Profile, digest
-from .core import (DEFAULT_EXPERIMENT, difference_verdict, git_commit, repo_root, save_figure, save_json,
+from .core import (DEFAULT_EXPERIMENT, committed_figures, difference_verdict, git_commit, repo_root, save_figure, save_json,
                              save_table)
 from .models import generate, load_model, predict_proba
 from .metrics import fairness_from_labels
@@ -117,10 +117,8 @@ def default_study_dir(profile: str) -> Path:
     return (repo_root() or Path.cwd())/"runs"/f"study-{profile}"
 
 def study_fig_dir(profile: Profile, root: Path) -> Path:
-    "The committed `figures/` for the unchanged `quick` profile in a checkout, else the study's own `figures/`."
-    committed = (repo_root() is not None and profile.name == "quick"
-                 and profile.to_dict() == experiment_profile("quick", DEFAULT_EXPERIMENT, {"compute.device": profile.compute.device}).to_dict())
-    return repo_root()/"figures" if committed else Path(root)/"figures"
+    "The committed `figures/` for the unchanged `quick` profile in a checkout (as for `fairgan-reproduce`), else the study's own `figures/`."
+    return committed_figures(profile) or Path(root)/"figures"
 
 def _pool(n: int): return ProcessPoolExecutor(n, mp_context=mp.get_context("spawn"))
 
