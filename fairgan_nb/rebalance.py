@@ -20,7 +20,9 @@ from .train import train_gan
 from .baseline import (Experiment, gan_dir, classifier_path, get_classifiers, get_baseline_gan,
                                  fixed_latents, record_models, recorded_models)
 from .bias_loss import BiasLoss, make_bias_loss, class_weights_from_shares
-from .exploration import get_balanced_set, search_set, search_cfg
+from .exploration import (get_balanced_set, search_set, search_cfg, cached_set,
+                                   balanced_set_path, seed_start)
+from .bfs import rejection_sample
 from .fairness import fairness_report
 from .metrics import class_counts, shares_from_counts, fairness_from_labels
 from .evaluation import metric_inputs, calc_metrics, find_inception_weights, inception_record
@@ -28,20 +30,21 @@ from .evaluation import metric_inputs, calc_metrics, find_inception_weights, inc
 # %% auto #0
 __all__ = ['MODEL_SPECS', 'EVAL_METRICS', 'ModelSpec', 'model_specs', 'plan', 'training_images', 'TrainJob', 'job_hook',
            'train_job', 'make_job', 'run_jobs', 'model_dir', 'classifier_fairness', 'snapshot_scores',
-           'select_snapshot', 'score_snapshots', 'evaluate_model', 'bias_weights', 'training_set', 'prepare_jobs',
-           'chosen_generator', 'evaluate_all']
+           'select_snapshot', 'score_snapshots', 'evaluate_model', 'bias_weights', 'training_set', 'synthetic_set',
+           'prepare_jobs', 'chosen_generator', 'evaluate_all']
 
 # %% ../nbs/04_training.ipynb #8e30dfb4
 @dataclass(frozen=True)
 class ModelSpec:
     "One GAN of the comparison: its training data and its extra generator loss."
     name: str
-    data: str                     # 'longtail' | 'synthetic' | 'mixed' | 'balanced' | 'balanced_2x'
+    data: str                     # 'longtail' | 'synthetic' | 'synthetic_bfs' | 'synthetic_rs' | 'mixed' | 'balanced' | 'balanced_2x'
     bias_loss: str | None = None  # a key of `fairgan_nb.bias_loss.BIAS_LOSSES`
     coef: float = 1.0
     label: str = ""
     weights: str = "biased"       # lambda of the loss: 'biased' (from the biased GAN's shares) or 'unit'
     augment: bool = False         # the loss classifies randomly shifted and turned copies of the fakes
+    init: str = "scratch"         # 'scratch', or 'baseline': fine-tune the biased GAN (its networks and optimisers)
 
 def model_specs(cfg: RebalanceCfg = RebalanceCfg()) -> dict[str, ModelSpec]:
     "Every row section 4 knows, by name; the `*_bias` rows take the bias loss of `cfg`."
@@ -52,7 +55,11 @@ def model_specs(cfg: RebalanceCfg = RebalanceCfg()) -> dict[str, ModelSpec]:
         ModelSpec("rebalanced_bias", "synthetic", **bias, label="rebalanced + bias loss"),
         ModelSpec("rebalanced_bias_paper", "synthetic", "relu_hard", 1.0, label="rebalanced + the paper's argmax term (no gradient)"),
         ModelSpec("rebalanced_bias_relu", "synthetic", "relu_ema", 1.0, label="rebalanced + the paper's term on running soft shares"),
+        ModelSpec("rebalanced_reweight", "synthetic", "reweight", 1.0, label="rebalanced + the authors' per-sample reweighting by argmax class"),
         ModelSpec("rebalanced_bias_noaug", "synthetic", **{**bias, "augment": False}, label="rebalanced + bias loss, not augmented"),
+        ModelSpec("rebalanced_bfs", "synthetic_bfs", label="rebalanced on the paper's faithful BFS set"),
+        ModelSpec("rebalanced_rs", "synthetic_rs", label="rebalanced on a rejection-sampled set"),
+        ModelSpec("finetune", "synthetic", init="baseline", label="the biased GAN fine-tuned on the balanced synthetic set"),
         ModelSpec("mixed", "mixed", label="real long-tailed + synthetic, 50/50"),
         ModelSpec("mixed_bias", "mixed", **bias, label="real + synthetic 50/50 + bias loss"),
         ModelSpec("oracle", "balanced", label="oracle (balanced real, same size)"),
@@ -70,12 +77,16 @@ def plan(profile: Profile, rows: tuple[str, ...] | None = None # default: `profi
     return [specs[n] for n in rows]
 
 # %% ../nbs/04_training.ipynb #92889914
-def training_images(exp: Experiment, spec: ModelSpec, synth: Tensor # (N,C,H,W) the balanced synthetic images
+def training_images(exp: Experiment, spec: ModelSpec,
+                    synth: Tensor | dict[str, Tensor] # (N,C,H,W) the balanced synthetic images, or the synthetic sets by `data` name
                    ) -> Tensor:
     "The training images of `spec`."
-    d = exp.data
+    d, sets = exp.data, synth if isinstance(synth, dict) else {"synthetic": synth}
     if spec.data == "longtail": return d.x_train
-    if spec.data == "synthetic": return synth
+    if spec.data.startswith("synthetic"):
+        if spec.data not in sets: raise ValueError(f"{spec.name}: no synthetic set {spec.data!r} given; have {', '.join(sets)}")
+        return sets[spec.data]
+    synth = sets.get("synthetic")
     if spec.data == "mixed":
         real = d.x_train.repeat(math.ceil(len(synth) / len(d.x_train)), 1, 1, 1)[:len(synth)]
         return torch.cat([real, synth])
@@ -106,6 +117,7 @@ class TrainJob:
     device: str = "cpu"
     bf16: bool = False           # bfloat16 forward passes (see `train_gan`)
     tf32: bool = False           # TF32 matmuls and convolutions on CUDA
+    init: Path | None = None     # fine-tune from this training checkpoint (see `train_gan`); None: from scratch
 
 def job_hook(job: TrainJob) -> BiasLoss | None:
     "The bias-loss hook of `job`, its classifier on the job's device; None without a bias loss."
@@ -119,7 +131,7 @@ def train_job(job: TrainJob) -> str:
     torch.set_num_threads(job.threads)
     x = load_torch(job.images, "training images")["x"]
     train_gan(x, job.cfg, job.out, seed=job.seed, extra_g_loss=job_hook(job), device=job.device, progress=False,
-              snapshots=True, bf16=job.bf16, tf32=job.tf32)
+              snapshots=True, bf16=job.bf16, tf32=job.tf32, init=job.init)
     return job.name
 
 # %% ../nbs/04_training.ipynb #3c9f1a6d
@@ -133,12 +145,18 @@ def make_job(exp: Experiment, spec: ModelSpec, x: Tensor, # (N,C,H,W) the traini
     aux = classifier_path(exp, "aux")
     loss = None if not spec.bias_loss else dict(spec=asdict(spec), weights=None if weights is None else weights.tolist(),
                                                 aux=fingerprint(load_model(aux, "classifier")))
+    init = None
+    if spec.init == "baseline":  # fine-tuning: the biased GAN's last checkpoint is part of the key
+        init = gan_dir(exp, "baseline")/"ckpt.pt"
+        if not init.exists(): raise FileNotFoundError(f"{spec.name} fine-tunes the biased GAN, and it has no training checkpoint at {init}: train the baseline first")
+        loss = {**(loss or {}), "init": fingerprint(load_model(init.with_name("G_ema.pt"), "generator"))}
+    elif spec.init != "scratch": raise ValueError(f"{spec.name}: unknown init {spec.init!r}; 'scratch' or 'baseline'")
     images = exp.run.cache/f"04_train-{exp.tag}-{spec.name}-{tensor_digest(x)}.pt"  # other images, another file
     if not images.exists(): save_torch({"x": x}, images)
     c = exp.profile.compute
     return TrainJob(spec.name, images, gan_dir(exp, spec.name, x, cfg, loss), cfg, stream_seed(exp.seed, "train"),
                     spec.bias_loss, spec.coef, spec.augment, None if weights is None else tuple(weights.tolist()), aux,
-                    device=str(exp.device), bf16=c.bf16, tf32=c.tf32)
+                    device=str(exp.device), bf16=c.bf16, tf32=c.tf32, init=init)
 
 def run_jobs(jobs: list[TrainJob], n_procs: int = 2) -> list[str]:
     "Train the unfinished jobs on `n_procs` worker processes (in this process if 1)."
@@ -232,22 +250,34 @@ def bias_weights(exp: Experiment, G, aux, n: int) -> Tensor:
     y = predict_proba(aux, generate(G, fixed_latents(exp, n, G.z_dim, "checkpoint_choice"))).argmax(1)
     return class_weights_from_shares(shares_from_counts(class_counts(y, exp.n_classes)).tolist())
 
-def training_set(exp: Experiment, G, aux) -> Tensor: # (N,C,H,W) the balanced synthetic images
-    "The images of the balanced latent set: the training search's, or the faithful BFS set where that finds nothing."
+def training_set(exp: Experiment, G, aux):
+    "The balanced latent set the rebalanced GANs train on: the training search's, or the faithful BFS set where that finds nothing."
     bset = get_balanced_set(exp, G, aux)
     if len(bset) == 0:  # a barely trained generator (smoke) never reaches the training search's confidence
         print("the training search found no latents; using the faithful BFS set instead")
         bset = search_set(exp, G, aux, search_cfg(exp.profile), "balanced_set_faithful", progress=False)
-    return bset.images(G)
+    return bset
+
+def synthetic_set(exp: Experiment, G, aux, kind: str = "synthetic"):
+    "The balanced latent set `kind`: 'synthetic' (the training search), 'synthetic_bfs' (the paper's faithful BFS) or 'synthetic_rs' (rejection sampling with the training search's acceptance rule); same quota, cached."
+    if kind == "synthetic": return training_set(exp, G, aux)
+    if kind == "synthetic_bfs": return search_set(exp, G, aux, search_cfg(exp.profile), "balanced_set_faithful", progress=False)
+    if kind == "synthetic_rs":
+        rule = training_set(exp, G, aux).params.get("confidence")  # the acceptance rule of the set the rebalanced GANs train on
+        cfg = search_cfg(exp.profile, confidence=rule, max_draws=exp.profile.explore.rejection_draws)
+        return cached_set(balanced_set_path(exp, "rejection_set", cfg, G, aux), lambda: rejection_sample(
+            G, aux, exp.classes, exp.profile.explore.quota, cfg=cfg, seed_start=seed_start(exp), progress=False), G, aux, verbose=False)
+    raise ValueError(f"unknown synthetic set {kind!r}; 'synthetic', 'synthetic_bfs' or 'synthetic_rs'")
 
 def prepare_jobs(exp: Experiment, names: list[str], n_select: int, n_snapshots: int | None = None) -> list[TrainJob]:
     "Training jobs for the models `names` of `exp` (not the baseline), recorded in this configuration's model index."
     aux, _ = get_classifiers(exp)
     G = get_baseline_gan(exp)
-    synth = training_set(exp, G, aux)
     specs = [s for s in plan(exp.profile, names) if s.name != "baseline"]
+    kinds = {"synthetic" if s.data == "mixed" else s.data for s in specs if s.data.startswith("synthetic") or s.data == "mixed"}
+    sets = {k: synthetic_set(exp, G, aux, k).images(G) for k in sorted(kinds)}
     w = bias_weights(exp, G, aux, n_select) if any(s.bias_loss and s.weights == "biased" for s in specs) else None
-    jobs = [make_job(exp, s, training_images(exp, s, synth), w if s.bias_loss and s.weights == "biased" else None, n_snapshots)
+    jobs = [make_job(exp, s, training_images(exp, s, sets), w if s.bias_loss and s.weights == "biased" else None, n_snapshots)
             for s in specs]
     record_models(exp, "04", {s.name: j.out for s, j in zip(specs, jobs)})
     return jobs

@@ -4,7 +4,8 @@
 
 # %% ../nbs/04a_seeds.ipynb #5edb213c
 from __future__ import annotations
-import argparse, json, math, multiprocessing as mp, sys, time
+import argparse, fcntl, json, math, multiprocessing as mp, sys, time
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -20,15 +21,18 @@ from .models import generate, load_model, predict_proba
 from .metrics import fairness_from_labels
 from .experiments import experiment_profile
 from .baseline import Experiment, fixed_latents, get_baseline_gan, get_classifiers, setup_experiment
-from .rebalance import model_dir, prepare_jobs, run_jobs
+from .rebalance import model_dir, prepare_jobs, run_jobs, _score_snapshots
 from .fairness import fairness_report
 from .evaluation import calc_metrics, metric_inputs
 
 # %% auto #0
-__all__ = ['STUDY_PRESETS', 'PAIRS', 'TARGET_GAIN', 'parse_seeds', 'study_rows', 'SeedRun', 'seed_row', 'run_seed',
-           'default_study_dir', 'study_fig_dir', 'run_study', 'real_agreement', 'collect', 't_interval', 'seeds_table',
-           'differences', 'target_verdict', 'verdicts', 'diagnosis', 'readers_note', 'check_verdicts', 'seeds_figure',
-           'write_study', 'study', 'main']
+__all__ = ['STUDY_PRESETS', 'ABLATION_PRESET', 'ABLATION_GROUPS', 'LEDGERS', 'PAIRS', 'ABLATION_PAIRS', 'TARGET_GAIN',
+           'SELECTION_SEED', 'LOSS_ROWS', 'READERS', 'parse_seeds', 'study_rows', 'SeedRun', 'seed_row', 'seed_curves',
+           'run_seed', 'default_study_dir', 'study_fig_dir', 'study_units', 'run_study', 'real_agreement',
+           'read_ledger', 'finished', 'collect', 'reruns', 'one_per_row', 't_interval', 'seeds_table', 'differences',
+           'target_verdict', 'verdicts', 'diagnosis', 'readers_note', 'check_verdicts', 'selection_table',
+           'held_out_differences', 'selection_note', 'plateau_table', 'plateau_lines', 'finetune_match',
+           'plateau_figure', 'seeds_figure', 'write_study', 'study', 'main']
 
 # %% ../nbs/04a_seeds.ipynb #c3270714
 def parse_seeds(text: str | int | list[int] # '0-4', '0,2,7', '3', or the numbers themselves
@@ -48,9 +52,17 @@ def parse_seeds(text: str | int | list[int] # '0-4', '0,2,7', '3', or the number
 # %% ../nbs/04a_seeds.ipynb #86357806
 STUDY_PRESETS = ("longtail", "extreme")  # the data presets of a study: long-tailed MNIST, the paper-like six-class shares
 
-def study_rows(profile: Profile, preset: str) -> tuple[str, ...]:
-    "The rows a study trains on `preset`: the profile's section-4 rows (its `extreme_rows` on the extreme preset)."
+ABLATION_PRESET = "longtail"  # the preset of the ablations
+ABLATION_GROUPS = {  # the ablations of one seed, in two units of about equal cost that share the seed's baseline and sets
+    "ablations_a": ("baseline", "rebalanced_bfs", "rebalanced_rs", "finetune", "rebalanced_bias_relu"),
+    "ablations_b": ("rebalanced_reweight", "mixed", "oracle_2x")}
+
+def study_rows(profile: Profile, preset: str, group: str = "core") -> tuple[str, ...]:
+    "The rows a study trains on `preset`: the profile's section-4 rows (its `extreme_rows` on the extreme preset), or an ablation group's."
     if preset not in STUDY_PRESETS: raise ValueError(f"unknown preset {preset!r}; choose from {', '.join(STUDY_PRESETS)}")
+    if group != "core":
+        if group not in ABLATION_GROUPS: raise ValueError(f"unknown group {group!r}; 'core' or {', '.join(ABLATION_GROUPS)}")
+        return ABLATION_GROUPS[group]
     return tuple(profile.rebalance.rows if preset == "longtail" else profile.rebalance.extreme_rows)
 
 @dataclass(frozen=True)
@@ -60,16 +72,19 @@ class SeedRun:
     preset: str        # 'longtail' or 'extreme'
     seed: int          # the method's seed
     root: Path         # the study's folder
+    group: str = "core" # 'core' (the profile's rows) or a key of `ABLATION_GROUPS`
     @property
-    def rows(self) -> tuple[str, ...]: return study_rows(self.profile, self.preset)
+    def rows(self) -> tuple[str, ...]: return study_rows(self.profile, self.preset, self.group)
     @property
     def run_dir(self) -> Path: return Path(self.root)/self.preset/f"seed{self.seed}"
     @property
     def shared(self) -> Path: return Path(self.root)/"shared"
     @property
-    def result(self) -> Path:
-        "The result rows, named by everything that made them: the configuration, the preset, the rows and the seed."
-        return self.run_dir/f"rows-{digest(self.profile, self.preset, self.rows, self.seed)}.json"
+    def key(self) -> str:
+        "A digest of everything that makes the unit's rows: the configuration, the preset, the rows and the seed."
+        return digest(self.profile, self.preset, self.rows, self.seed)
+    @property
+    def result(self) -> Path: return self.run_dir/f"rows-{self.key}.json"
     def experiment(self) -> Experiment:
         return setup_experiment(self.profile, self.seed, self.run_dir, imbalance=self.preset, shared=self.shared)
 
@@ -89,6 +104,21 @@ def seed_row(exp: Experiment, name: str, G, aux, evaluator) -> dict:
 def _final_generator(exp: Experiment, name: str):
     return get_baseline_gan(exp, progress=False) if name == "baseline" else load_model(model_dir(exp, name)/"G_ema.pt", "generator", exp.device)
 
+def seed_curves(exp: Experiment, name: str) -> list[dict]:
+    "F against training steps of row `name`: each kept EMA snapshot's samples read by both classifiers (the checkpoint-choice latents)."
+    paths = sorted((model_dir(exp, name)/"snapshots").glob("G_ema-*.pt"))
+    scores = _score_snapshots(exp, [str(p) for p in paths], exp.profile.rebalance.n_select)
+    return [dict(preset=exp.tag, seed=exp.seed, model=name, step=int(p.stem.split("-")[1]), F_aux=a, F_eval=e)
+            for p, (a, e) in zip(paths, scores)]
+
+@contextmanager
+def _locked(path: Path):
+    "Hold an exclusive lock on `path` (units of one seed prepare its baseline and sets one at a time)."
+    with open(path, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try: yield
+        finally: fcntl.flock(f, fcntl.LOCK_UN)
+
 def run_seed(u: SeedRun, threads: int = 1) -> list[dict]:
     "Train and measure the rows of one seed (resumable), in this process on `threads` threads; its output goes to its log."
     if u.result.exists(): return json.loads(u.result.read_text())["rows"]
@@ -97,11 +127,14 @@ def run_seed(u: SeedRun, threads: int = 1) -> list[dict]:
     with open(u.run_dir/"study.log", "a") as log, redirect_stdout(log), redirect_stderr(log):
         exp = u.experiment()
         aux, evaluator = get_classifiers(exp, progress=False)
-        get_baseline_gan(exp, progress=False)
-        run_jobs(prepare_jobs(exp, [n for n in u.rows if n != "baseline"], exp.profile.rebalance.n_select,
-                              exp.profile.rebalance.n_snapshots), 1)
+        with _locked(u.run_dir/"prepare.lock"):
+            get_baseline_gan(exp, progress=False)
+            jobs = prepare_jobs(exp, [n for n in u.rows if n != "baseline"], exp.profile.rebalance.n_select,
+                                exp.profile.rebalance.n_snapshots)
+        run_jobs(jobs, 1)
         rows = [seed_row(exp, n, _final_generator(exp, n), aux, evaluator) for n in u.rows]
-    save_json(dict(rows=rows, wall_s=round(time.time() - t0, 1), threads=threads, commit=git_commit()), u.result)
+        curves = [c for n in u.rows if n != "baseline" for c in seed_curves(exp, n)]
+    save_json(dict(rows=rows, curves=curves, wall_s=round(time.time() - t0, 1), threads=threads, commit=git_commit()), u.result)
     return rows
 
 # %% ../nbs/04a_seeds.ipynb #bde47447
@@ -122,17 +155,29 @@ def study_fig_dir(profile: Profile, root: Path) -> Path:
 
 def _pool(n: int): return ProcessPoolExecutor(n, mp_context=mp.get_context("spawn"))
 
+def study_units(cfg: Profile, root: Path, seeds=(0, 1, 2, 3, 4), presets=STUDY_PRESETS,
+                ablation_seeds=() # seeds of the ablations on `ABLATION_PRESET`; () or None: none
+               ) -> list[SeedRun]:
+    "The study's units in the order they run: the core rows seed by seed (presets interleaved), then the ablation groups."
+    core = [SeedRun(cfg, p, s, root) for s in (parse_seeds(seeds) if seeds not in (None, "", ()) else []) for p in presets]
+    abl = parse_seeds(ablation_seeds) if ablation_seeds not in (None, "", ()) else []
+    return core + [SeedRun(cfg, ABLATION_PRESET, s, root, g) for g in ABLATION_GROUPS for s in abl]
+
 def run_study(profile: str | Profile = "quick", seeds=(0, 1, 2, 3, 4), presets=STUDY_PRESETS,
               root: str | Path | None = None, # the study's folder; default: runs/study-<profile>
               overrides: dict | list[str] | None = None, # settings changed from the profile
               n_procs: int = 2, # worker processes, one thread each
-              progress: bool = True) -> pd.DataFrame:
-    "Run (or resume) the study and return the rows of every finished seed."
+              progress: bool = True,
+              ablation_seeds=(), # seeds of the ablations (`ABLATION_GROUPS` on `ABLATION_PRESET`)
+              fig_dir: str | Path | None = None, # where earlier aggregates are (`read_ledger`); default: `study_fig_dir`
+             ) -> pd.DataFrame:
+    "Run (or resume) the study and return the rows of every finished unit."
     cfg = experiment_profile(profile, DEFAULT_EXPERIMENT, overrides)
     root = Path(root or default_study_dir(cfg.name)).resolve()
-    units = [SeedRun(cfg, p, s, root) for s in parse_seeds(seeds) for p in presets]  # presets interleaved, seed by seed
+    units = study_units(cfg, root, seeds, presets, ablation_seeds)
     (root/"shared").mkdir(parents=True, exist_ok=True)
-    todo = [u for u in units if not u.result.exists()]
+    ledger = read_ledger(fig_dir or study_fig_dir(cfg, root))
+    todo = [u for u in units if not finished(u, ledger)]
     from fairgan_nb.study import _instruments as inst, run_seed as fn  # by module path, for spawned workers
     first = {u.preset: u for u in reversed(todo)}
     if first:
@@ -142,8 +187,8 @@ def run_study(profile: str | Profile = "quick", seeds=(0, 1, 2, 3, 4), presets=S
             futs = {ex.submit(fn, u): u for u in todo}
             for f in tqdm(as_completed(futs), total=len(futs), desc=f"seeds ({n_procs} processes)", disable=not progress):
                 f.result(); u = futs[f]
-                if progress: tqdm.write(f"{u.preset} seed {u.seed}: done in {json.loads(u.result.read_text())['wall_s']:,.0f} s ({u.run_dir/'study.log'})")
-    return collect(units)
+                if progress: tqdm.write(f"{u.preset} seed {u.seed} ({u.group}): done in {json.loads(u.result.read_text())['wall_s']:,.0f} s ({u.run_dir/'study.log'})")
+    return collect(units, ledger)
 
 def real_agreement(u: SeedRun) -> float:
     "The share of the real held-out images of `u`'s preset on which the two classifiers give the same label."
@@ -151,10 +196,37 @@ def real_agreement(u: SeedRun) -> float:
     s = exp.data.split; x = s.x_heldout[s.y_heldout < exp.n_classes]
     return (predict_proba(aux, x).argmax(1) == predict_proba(evaluator, x).argmax(1)).double().mean().item()
 
-def collect(units: list[SeedRun]) -> pd.DataFrame:
-    "The rows of the finished `units` (those whose result file exists)."
-    rows = [r for u in units if u.result.exists() for r in json.loads(u.result.read_text())["rows"]]
-    return pd.DataFrame(rows)
+LEDGERS = {"rows": "04_seed_rows.csv", "curves": "04_curves.csv"}  # what a study keeps of each unit, by the unit's key
+
+def read_ledger(fig_dir: Path | str) -> dict[str, pd.DataFrame]:
+    "The rows and curves of the units a study already aggregated into `fig_dir` (empty where there are none)."
+    out = {}
+    for what, name in LEDGERS.items():
+        p = Path(fig_dir)/name
+        df = pd.read_csv(p) if p.exists() else pd.DataFrame()
+        out[what] = df if "unit" in df else pd.DataFrame(columns=["unit"])
+    return out
+
+def finished(u: SeedRun, ledger: dict[str, pd.DataFrame] | None = None) -> bool:
+    "Whether `u` has its result file, or its rows in the committed `ledger` under its key."
+    return u.result.exists() or (ledger is not None and bool((ledger["rows"].unit == u.key).any()))
+
+def collect(units: list[SeedRun], ledger: dict[str, pd.DataFrame] | None = None, what: str = "rows") -> pd.DataFrame:
+    "The rows (or curves) of the finished `units`: from their result files, else from `ledger` under the unit's key."
+    out = []
+    for u in units:
+        if u.result.exists(): out += [dict(r, group=u.group, unit=u.key) for r in json.loads(u.result.read_text()).get(what, [])]
+        elif ledger is not None: out += ledger[what][ledger[what].unit == u.key].to_dict("records")
+    return pd.DataFrame(out)
+
+def reruns(rows: pd.DataFrame) -> pd.DataFrame:
+    "Rows measured by more than one unit (the seed's baseline, retrained by an ablation unit): the largest difference in F and FID."
+    d = rows.groupby(["preset", "seed", "model"]).agg(n=("F_mean", "size"), F_diff=("F_mean", np.ptp), fid_diff=("fid", np.ptp)).reset_index()
+    return d[d.n > 1].reset_index(drop=True)
+
+def one_per_row(rows: pd.DataFrame) -> pd.DataFrame:
+    "One measurement of each (preset, seed, model): the first unit's (the core rows come before the ablations)."
+    return rows.drop_duplicates(["preset", "seed", "model"], keep="first").reset_index(drop=True)
 
 # %% ../nbs/04a_seeds.ipynb #15ba4da5
 def t_interval(x, level: float = 0.95) -> tuple[float, float, float]:
@@ -191,11 +263,15 @@ def seeds_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 PAIRS = (("rebalanced_bias", "rebalanced"), ("rebalanced", "oracle"), ("rebalanced_bias", "oracle"),
          ("rebalanced", "baseline"), ("rebalanced_bias", "baseline"), ("oracle", "baseline"))  # (a, b): a - b
+ABLATION_PAIRS = (  # each ablation against its reference: the set, the loss, the data mix, the oracle's size, fine-tuning
+    ("rebalanced_bfs", "rebalanced"), ("rebalanced_rs", "rebalanced"), ("rebalanced_bias_relu", "rebalanced"),
+    ("rebalanced_reweight", "rebalanced"), ("rebalanced_bias", "rebalanced_bias_relu"), ("mixed", "rebalanced"),
+    ("oracle_2x", "oracle"), ("rebalanced", "oracle_2x"), ("finetune", "rebalanced"))
 
-def differences(rows: pd.DataFrame, pairs=PAIRS) -> pd.DataFrame:
+def differences(rows: pd.DataFrame, pairs=PAIRS + ABLATION_PAIRS) -> pd.DataFrame:
     "Paired differences a - b over the seeds where both rows finished, of F and of FID, with 95% intervals and verdicts."
     out = []
-    for preset in rows.preset.unique():
+    for preset in rows.preset.unique() if len(rows) else []:
         for a, b in pairs:
             for col, what in (("F_mean", "F"), ("fid", "FID")):
                 p = _paired(rows, preset, a, b, col)
@@ -204,7 +280,7 @@ def differences(rows: pd.DataFrame, pairs=PAIRS) -> pd.DataFrame:
                 v = (difference_verdict(lo, hi, f"`{a}`", f"`{b}`", what) if np.isfinite(lo)
                      else f"one seed: no interval for `{a}` against `{b}` in {what}")
                 out.append(dict(preset=preset, a=a, b=b, metric=what, n_seeds=len(p), diff_mean=m, diff_lo=lo, diff_hi=hi, verdict=v))
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, columns=["preset", "a", "b", "metric", "n_seeds", "diff_mean", "diff_lo", "diff_hi", "verdict"])
 
 # %% ../nbs/04a_seeds.ipynb #6159d898
 TARGET_GAIN = 5.0  # the target: the rebalanced GAN's gain over its baseline, at the 95% lower bound
@@ -271,6 +347,85 @@ def check_verdicts(lines: list[str], seeds: pd.DataFrame, diffs: pd.DataFrame):
         line = next(l for l in lines if l.startswith(f"{r.preset}: `{r.model}` is"))
         assert f"{r.gain_lo:.1f}x to {r.gain_hi:.1f}x" in line and (" is met" in line) == (r.gain_lo >= TARGET_GAIN), line
 
+# %% ../nbs/04a_seeds.ipynb #b75426ec
+SELECTION_SEED = 0  # the seed on which the method's choices are made; the verdicts on them use the other seeds
+LOSS_ROWS = ("rebalanced", "rebalanced_bias", "rebalanced_bias_relu", "rebalanced_reweight")  # no term, and the trained terms
+
+def selection_table(rows: pd.DataFrame, preset: str = ABLATION_PRESET, seed: int = SELECTION_SEED) -> pd.DataFrame:
+    "The loss variants on the selection seed alone, ranked by F on the auxiliary classifier's labels (the method's own instrument)."
+    t = rows[(rows.preset == preset) & (rows.seed == seed) & rows.model.isin(LOSS_ROWS)]
+    t = t[["model", "F_aux", "F_mean", "fid"]].sort_values("F_aux").reset_index(drop=True)
+    return t.assign(rank=range(1, len(t) + 1))
+
+def held_out_differences(rows: pd.DataFrame, choice: str = "rebalanced_bias", seed: int = SELECTION_SEED) -> pd.DataFrame:
+    "The chosen loss against every other loss variant, paired over the seeds other than the selection seed."
+    return differences(rows[rows.seed != seed], [(choice, m) for m in LOSS_ROWS if m != choice])
+
+def selection_note(sel: pd.DataFrame, held: pd.DataFrame, choice: str = "rebalanced_bias") -> str:
+    "What the selection seed picks, and what the other seeds say about the profile's choice."
+    if sel.empty: return "no loss variants on the selection seed yet"
+    best = sel.iloc[0].model
+    out = [f"on seed {SELECTION_SEED} alone the lowest F by the auxiliary classifier is `{best}` ({sel.iloc[0].F_aux:.3f})"
+           + ("" if best == choice else f"; the profile's choice `{choice}` ranks {int(sel[sel.model == choice]['rank'].iloc[0])} of {len(sel)}"
+              if choice in set(sel.model) else f"; the profile's choice `{choice}` has no row there")]
+    out += [f"on the other seeds, {r.verdict}" for r in held[held.metric == "F"].itertuples()]
+    return "; ".join(out) + "."
+
+def _slope(g: pd.DataFrame, col: str) -> float:
+    "Least-squares slope of `col` against step over the second half of training, per 1,000 steps."
+    g = g[g.step >= g.step.max() / 2]
+    return float(np.polyfit(g.step / 1000, g[col], 1)[0]) if len(g) > 2 else math.nan
+
+READERS = {"F_eval": "evaluator", "F_aux": "auxiliary classifier"}
+
+def plateau_table(curves: pd.DataFrame) -> pd.DataFrame:
+    "Per (preset, model, reader): F at the last snapshot, and the slope of F over the second half of training with its interval over seeds."
+    out = []
+    for (preset, model), g in curves.groupby(["preset", "model"], sort=False):
+        for col, reader in READERS.items():
+            by_seed = {s: (_slope(h, col), h.loc[h.step.idxmax(), col]) for s, h in g.groupby("seed")}
+            m, lo, hi = t_interval(v[0] for v in by_seed.values())
+            trend = ("no interval" if not np.isfinite(lo) else "still falling" if hi < 0 else "rising" if lo > 0 else "no detectable trend")
+            out.append(dict(preset=preset, model=model, reader=reader, n_seeds=len(by_seed), last_step=int(g.step.max()),
+                            F_last=float(np.mean([v[1] for v in by_seed.values()])), slope_mean=m, slope_lo=lo, slope_hi=hi, trend=trend))
+    return pd.DataFrame(out)
+
+def plateau_lines(pl: pd.DataFrame) -> list[str]:
+    "One sentence per row and reader, read off `plateau_table`."
+    return [f"{r.preset}, `{r.model}` ({r.reader}): over the second half of training F moves {r.slope_mean:+.4f} per 1,000 steps "
+            + (f"(95% interval {r.slope_lo:+.4f} to {r.slope_hi:+.4f}, {_n_seeds(r.n_seeds)}): {r.trend}" if np.isfinite(r.slope_lo)
+               else f"({_n_seeds(r.n_seeds)}: no interval)") + f"; F at step {r.last_step:,} is {r.F_last:.3f}" for r in pl.itertuples()]
+
+def finetune_match(curves: pd.DataFrame, rows: pd.DataFrame, model: str = "finetune", ref: str = "rebalanced") -> pd.DataFrame:
+    "Per seed: the first snapshot step at which `model`'s evaluator F is at or below `ref`'s final F on the same seed (NaN: not within the budget)."
+    out = []
+    for (preset, seed), g in curves[curves.model == model].groupby(["preset", "seed"]):
+        r = rows[(rows.preset == preset) & (rows.seed == seed) & (rows.model == ref)]
+        if r.empty: continue
+        target = float(r.F_mean.iloc[0]); hit = g[g.F_eval <= target].step
+        out.append(dict(preset=preset, seed=int(seed), ref_F=target, steps_to_match=float(hit.min()) if len(hit) else math.nan,
+                        budget=int(g.step.max()), F_last=float(g.loc[g.step.idxmax(), "F_eval"])))
+    return pd.DataFrame(out)
+
+def plateau_figure(curves: pd.DataFrame):
+    "F against training steps for every row with snapshots: the mean over seeds (line) and each seed (faint), one panel per reader."
+    import matplotlib.pyplot as plt
+    presets = list(curves.preset.unique())
+    fig, axs = plt.subplots(len(presets), 2, figsize=(11, 3.8 * len(presets)), squeeze=False)
+    for i, p in enumerate(presets):
+        c = curves[curves.preset == p]
+        for j, (col, reader) in enumerate(READERS.items()):
+            ax = axs[i, j]
+            for k, (m, g) in enumerate(c.groupby("model", sort=False)):
+                for _, h in g.groupby("seed"): ax.plot(h.step, h[col], color=f"C{k}", alpha=0.2, lw=0.8)
+                mean = g.groupby("step")[col].mean()
+                ax.plot(mean.index, mean.values, color=f"C{k}", lw=2, label=f"{m} ({g.seed.nunique()} seeds)")
+            ax.set(xlabel="training step", ylabel=f"F ({reader})", title=f"{p}: F by the {reader} during training"); ax.set_ylim(bottom=0)
+            if j == 0: ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 # %% ../nbs/04a_seeds.ipynb #9e1a35f8
 def seeds_figure(rows: pd.DataFrame, seeds: pd.DataFrame):
     "F and FID of every seed (points) with the mean and 95% interval over seeds (bars), one column per preset."
@@ -300,17 +455,30 @@ def seeds_figure(rows: pd.DataFrame, seeds: pd.DataFrame):
 # %% ../nbs/04a_seeds.ipynb #f605d802
 def write_study(rows: pd.DataFrame, fig_dir: str | Path, wall_s: dict | None = None,
                 agree_real: dict[str, float] | None = None, # preset -> the classifiers' agreement on real held-out images
+                curves: pd.DataFrame | None = None, # F against steps of the rows with snapshots (`seed_curves`)
                ) -> list[str]:
-    "Write `04_seeds`, `04_differences`, the verdicts and the figure into `fig_dir`; return the verdict sentences."
+    "Write `04_seeds`, `04_differences`, the ablations, the plateau, the verdicts and the figures into `fig_dir`; return the verdict sentences."
     fig_dir = Path(fig_dir); fig_dir.mkdir(parents=True, exist_ok=True)
-    seeds, diffs = seeds_table(rows), differences(rows)
+    one = one_per_row(rows)
+    seeds, diffs = seeds_table(one), differences(one)
     lines = verdicts(seeds, diffs)
     check_verdicts(lines, seeds, diffs)
-    save_table(rows, "04_seed_rows", fig_dir, latex=False)  # unrounded: the notebook recomputes the verdicts from it
+    save_table(rows, "04_seed_rows", fig_dir, latex=False)  # unrounded, every unit's: the notebook recomputes the verdicts from it
     save_table(seeds.round(4), "04_seeds", fig_dir); save_table(diffs.round(4), "04_differences", fig_dir)
-    save_json(dict(verdicts=lines, seeds={p: sorted(int(s) for s in rows[rows.preset == p].seed.unique()) for p in rows.preset.unique()},
-                   agree_real=agree_real or {}, wall_s=wall_s or {}, commit=git_commit()), fig_dir/"04_study.json")
-    save_figure(seeds_figure(rows, seeds), "04_seeds", fig_dir)
+    save_table(reruns(rows), "04_reruns", fig_dir, latex=False)
+    sel, held = selection_table(one), held_out_differences(one)
+    save_table(sel.round(4), "04_selection", fig_dir, latex=False)
+    extra = dict(selection=selection_note(sel, held))
+    if curves is not None and not curves.empty:
+        pl = plateau_table(curves)
+        save_table(curves, "04_curves", fig_dir, latex=False)  # unrounded: with the rows, what a later study resumes from
+        save_table(pl.round(5), "04_plateau", fig_dir); save_table(finetune_match(curves, one).round(4), "04_finetune", fig_dir, latex=False)
+        save_figure(plateau_figure(curves), "04_plateau", fig_dir)
+        extra.update(plateau=plateau_lines(pl))
+    save_json(dict(verdicts=lines, seeds={p: sorted(int(s) for s in one[one.preset == p].seed.unique()) for p in one.preset.unique()},
+                   models={f"{p}/{m}": sorted(int(s) for s in g.seed) for (p, m), g in one.groupby(["preset", "model"], sort=False)},
+                   **extra, agree_real=agree_real or {}, wall_s=wall_s or {}, commit=git_commit()), fig_dir/"04_study.json")
+    save_figure(seeds_figure(one, seeds), "04_seeds", fig_dir)
     return lines
 
 # %% ../nbs/04a_seeds.ipynb #9baf252d
@@ -319,6 +487,7 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--profile", default="quick", choices=list(PROFILES), help="run sizes (default: quick)")
     ap.add_argument("--seeds", default="0-4", help="seeds of the method: 0-4, 0,2,7 ... (default: 0-4)")
     ap.add_argument("--presets", default=",".join(STUDY_PRESETS), help="longtail, extreme or both, comma-separated (default: both)")
+    ap.add_argument("--ablation-seeds", default="0-2", help=f"seeds of the ablations on {ABLATION_PRESET}; 'none' for none (default: 0-2)")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                     help="change one setting of the profile (repeatable)")
     ap.add_argument("--root", default=None, help="the study's folder (default: runs/study-<profile>)")
@@ -327,27 +496,35 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--aggregate", action="store_true", help="only aggregate the seeds that have finished")
     return ap
 
+def _unit_name(u: SeedRun) -> str: return f"{u.preset}/seed{u.seed}" + ("" if u.group == "core" else f"/{u.group}")
+
 def study(profile: str = "quick", seeds="0-4", presets=STUDY_PRESETS, root=None, fig_dir=None, overrides=None,
-          n_procs: int = 2, aggregate_only: bool = False, progress: bool = True) -> tuple[pd.DataFrame, list[str]]:
-    "Run (or resume) the study, then aggregate its finished seeds into the tables; return the rows and the verdicts."
+          n_procs: int = 2, aggregate_only: bool = False, progress: bool = True,
+          ablation_seeds="0-2" # seeds of the ablations; None or 'none': none
+         ) -> tuple[pd.DataFrame, list[str]]:
+    "Run (or resume) the study, then aggregate its finished units into the tables; return the rows and the verdicts."
     presets = [p.strip() for p in presets.split(",")] if isinstance(presets, str) else list(presets)
     for p in presets: study_rows(PROFILES["smoke"], p)  # refuses an unknown preset before any work
     if n_procs < 1: raise ValueError(f"--procs must be at least 1, got {n_procs}")
+    if str(ablation_seeds).lower() == "none": ablation_seeds = None
     cfg = experiment_profile(profile, DEFAULT_EXPERIMENT, overrides)
     root = Path(root or default_study_dir(cfg.name)).resolve(); t0 = time.time()
-    units = [SeedRun(cfg, p, s, root) for s in parse_seeds(seeds) for p in presets]
-    rows = collect(units) if aggregate_only else run_study(cfg, seeds, presets, root, None, n_procs, progress)
+    fig = Path(fig_dir) if fig_dir else study_fig_dir(cfg, root)
+    units, ledger = study_units(cfg, root, seeds, presets, ablation_seeds), read_ledger(fig)
+    rows = collect(units, ledger) if aggregate_only else run_study(cfg, seeds, presets, root, None, n_procs, progress, ablation_seeds, fig)
     if rows.empty: raise FileNotFoundError(f"no finished seeds under {root}: run without --aggregate first")
-    walls = {f"{u.preset}/seed{u.seed}": json.loads(u.result.read_text())["wall_s"] for u in units if u.result.exists()}
-    agree = {u.preset: real_agreement(u) for u in {u.preset: u for u in units if u.result.exists()}.values()}
-    lines = write_study(rows, Path(fig_dir) if fig_dir else study_fig_dir(cfg, root), dict(units=walls, this_call=round(time.time() - t0, 1)), agree)
+    before = json.loads((fig/"04_study.json").read_text()) if (fig/"04_study.json").exists() else {}
+    walls = {_unit_name(u): (json.loads(u.result.read_text())["wall_s"] if u.result.exists() else before.get("wall_s", {}).get("units", {}).get(_unit_name(u)))
+             for u in units if finished(u, ledger)}
+    agree = {**before.get("agree_real", {}), **{u.preset: real_agreement(u) for u in {u.preset: u for u in units if u.result.exists()}.values()}}
+    lines = write_study(rows, fig, dict(units=walls, this_call=round(time.time() - t0, 1)), agree, collect(units, ledger, "curves"))
     return rows, lines
 
 def main(argv: list[str] | None = None) -> int:
     "Entry point of `fairgan-study`."
     a = _parser().parse_args(argv)
     try:
-        _, lines = study(a.profile, a.seeds, a.presets, a.root, a.fig_dir, a.overrides, a.procs, a.aggregate)
+        _, lines = study(a.profile, a.seeds, a.presets, a.root, a.fig_dir, a.overrides, a.procs, a.aggregate, ablation_seeds=a.ablation_seeds)
         print("\n".join(lines)); return 0
     except (FileNotFoundError, ValueError) as e:
         print(f"fairgan-study: {e}", file=sys.stderr); return 1

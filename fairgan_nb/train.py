@@ -22,10 +22,10 @@ from .models import DCGenerator, DCDiscriminator, GeneratorLossHook, save_model,
 # %% auto #0
 __all__ = ['CKPT_FORMAT', 'd_logistic_loss', 'g_nonsaturating_loss', 'r1_penalty', 'update_ema', 'dist_info', 'average_gradients',
            'average_buffers', 'autocast_bf16', 'tf32_matmul', 'cpu_state', 'load_gan_checkpoint', 'read_log',
-           'GANState', 'init_gan', 'gan_checkpoint', 'restore_gan', 'd_step', 'g_step', 'StepLosses', 'train_step',
-           'resume_gan', 'save_checkpoint', 'run_steps', 'train_gan', 'random_affine_theta', 'random_affine',
-           'confusion_matrix', 'evaluate_classifier', 'classifier_epoch', 'train_classifier', 'init_distributed',
-           'train_main']
+           'GANState', 'init_gan', 'gan_checkpoint', 'restore_gan', 'start_from', 'd_step', 'g_step', 'StepLosses',
+           'train_step', 'resume_gan', 'save_checkpoint', 'run_steps', 'train_gan', 'random_affine_theta',
+           'random_affine', 'confusion_matrix', 'evaluate_classifier', 'classifier_epoch', 'train_classifier',
+           'init_distributed', 'train_main']
 
 # %% ../nbs/00c_train.ipynb #77d1a955
 def d_logistic_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
@@ -156,15 +156,25 @@ def gan_checkpoint(st: GANState, hook: GeneratorLossHook | None = None) -> dict:
                           rng=states, torch_rng=torch.get_rng_state(), world=world,
                           extra=hook.state_dict() if hook is not None else None))
 
+def _load_nets(st: GANState, ck: dict):
+    for m, k in ((st.G, "G"), (st.D, "D"), (st.G_ema, "G_ema"), (st.opt_g, "opt_g"), (st.opt_d, "opt_d")): m.load_state_dict(ck[k])
+
 def restore_gan(st: GANState, ck: dict, # a checkpoint from `gan_checkpoint`
                 hook: GeneratorLossHook | None = None):
     "Put checkpoint `ck` back into `st` and the hook, so that training continues as if it had never stopped."
-    for m, k in ((st.G, "G"), (st.D, "D"), (st.G_ema, "G_ema"), (st.opt_g, "opt_g"), (st.opt_d, "opt_d")): m.load_state_dict(ck[k])
+    _load_nets(st, ck)
     rank, _ = dist_info()
     states = ck["rng"] if isinstance(ck["rng"], list) else [ck["rng"]]  # one state per process
     if rank < len(states): st.rng.set_state(states[rank])
     torch.set_rng_state(ck["torch_rng"]); st.step = ck["step"]
     if ck.get("extra") is not None and hook is not None: hook.load_state_dict(ck["extra"])
+
+def start_from(st: GANState, ck: dict # a checkpoint from `gan_checkpoint`, of the same architecture
+              ):
+    "Load the networks and optimiser states of `ck` into the fresh run `st`, keeping its step (0) and random streams: fine-tuning."
+    try: _load_nets(st, ck)
+    except (KeyError, RuntimeError, ValueError) as e:
+        raise ValueError(f"cannot fine-tune from this checkpoint: its networks do not match the configuration ({str(e).splitlines()[0]})") from None
 
 # %% ../nbs/00c_train.ipynb #3e2d6568
 def d_step(st: GANState, real: Tensor, # (B,C,H,W) a real batch in [-1,1], on the device
@@ -265,6 +275,7 @@ def train_gan(x_train: Tensor, # (N,C,H,W) training images in [-1,1]
               snapshots: bool = False, # also keep the EMA generator of every checkpoint in `out_dir/snapshots/`
               bf16: bool = False, # autocast the forward passes of G, D and the extra loss to bfloat16
               tf32: bool = False, # allow TF32 matmuls and convolutions on CUDA
+              init: Path | str | None = None, # fine-tune: start from this checkpoint's networks and optimisers, at step 0
              ) -> DCGenerator:
     "Train a DCGAN on `x_train` on `device`, resuming from `out_dir/ckpt.pt`; return the EMA generator."
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
@@ -274,6 +285,7 @@ def train_gan(x_train: Tensor, # (N,C,H,W) training images in [-1,1]
         raise TypeError(f"extra_g_loss must be a GeneratorLossHook (callable with to, state_dict, load_state_dict), got {type(extra_g_loss).__name__}")
     hook = extra_g_loss.to(device) if extra_g_loss is not None else None
     st = init_gan(cfg, x_train.shape[1], x_train.shape[2], seed, device)
+    if init is not None and not (out/"ckpt.pt").exists(): start_from(st, load_gan_checkpoint(init))
     resume_gan(st, out, hook)
     end = cfg.steps if stop_after is None else min(cfg.steps, st.step + stop_after)
     with tf32_matmul(tf32), tqdm(total=cfg.steps, initial=st.step, desc=desc, disable=not progress or rank > 0, mininterval=2) as pbar:
