@@ -18,15 +18,15 @@ from .core import (RunDir, get_device, seed_everything, default_run_dir, write_r
 from .data import ImbalancedData, make_dataset, make_cifar10_lt
 from .folders import folder_data, image_folder_data
 from .weights import files_dir
-from .models import AuxClassifier, EvalClassifier, CifarResNet18, save_model, load_model
+from .models import AuxClassifier, EvalClassifier, MLPClassifier, CifarResNet18, save_model, load_model
 from .experiments import (get_experiment, experiment_profile, check_experiment_files, preset_file, preset_generator,
                                     preset_race_classifier)
 from .train import train_gan, train_classifier, evaluate_classifier
 
 # %% auto #0
 __all__ = ['AUX_ARCHS', 'Experiment', 'experiment_data', 'setup_experiment', 'classifier_path', 'get_classifiers',
-           'classifier_report', 'gan_dir', 'get_gan', 'models_index', 'recorded_models', 'record_models',
-           'get_baseline_gan', 'fixed_latents', 'threads', 'start_baseline_gan']
+           'get_third_reader', 'classifier_report', 'gan_dir', 'get_gan', 'models_index', 'recorded_models',
+           'record_models', 'get_baseline_gan', 'fixed_latents', 'threads', 'start_baseline_gan']
 
 # %% ../nbs/00d_baseline.ipynb #34cab63d
 @dataclass
@@ -116,9 +116,9 @@ def _clf_dir(exp: Experiment) -> Path:
     keep = s.y_pool < k
     return exp.instruments/f"classifiers-{exp.data_key(exp.profile.clf, get_experiment(exp.preset).data, k, c.bf16, c.tf32, s.x_pool[keep], s.y_pool[keep])}"
 
-def classifier_path(exp: Experiment, name: str # 'aux' or 'eval'
+def classifier_path(exp: Experiment, name: str # 'aux', 'eval' or 'third'
                    ) -> Path:
-    "The model file in which `get_classifiers` keeps the classifier `name` of `exp`."
+    "The model file in which `get_classifiers` (or `get_third_reader`) keeps the classifier `name` of `exp`."
     return _clf_dir(exp)/f"{name}.pt"
 
 def _cached_model(path: Path, device: torch.device):
@@ -134,21 +134,27 @@ def get_classifiers(exp: Experiment, progress: bool = True) -> tuple[nn.Module, 
     if not exp.has_data:  # a pretrained generator: one given classifier steers and measures, as in the paper
         m = preset_race_classifier(preset, exp.root)
         return m, m
+    return tuple(_classifier(exp, name, cls, epochs, progress=progress) for name, cls, epochs in
+                 (("aux", AUX_ARCHS[preset.data], exp.profile.clf.aux_epochs), ("eval", EvalClassifier, exp.profile.clf.eval_epochs)))
+
+def _classifier(exp: Experiment, name: str, cls, epochs: int, stream: str = "train", progress: bool = True) -> nn.Module:
+    "The classifier `name` of `exp`: architecture `cls` trained on the real pool for `epochs` from the data seed's `stream`, once and cached."
     s, k, c = exp.data.split, exp.n_classes, exp.profile.compute
     keep = s.y_pool < k
     x, y = s.x_pool[keep], s.y_pool[keep]
-    out = []
-    for name, cls, epochs in (("aux", AUX_ARCHS[preset.data], exp.profile.clf.aux_epochs),
-                              ("eval", EvalClassifier, exp.profile.clf.eval_epochs)):
-        m = _cached_model(classifier_path(exp, name), exp.device)
-        if m is None:
-            torch.manual_seed(stream_seed(exp.data_seed, "train"))
-            m = cls(k, x.shape[1], x.shape[2])
-            train_classifier(m, x, y, exp.profile.clf, epochs, seed=stream_seed(exp.data_seed, "train"), desc=f"{name} classifier",
-                             progress=progress, device=exp.device, bf16=c.bf16 or exp.profile.clf.bf16, tf32=c.tf32)
-            save_model(m, classifier_path(exp, name), epochs=epochs, seed=exp.data_seed)
-        out.append(m.to(exp.device).eval())
-    return tuple(out)
+    m = _cached_model(classifier_path(exp, name), exp.device)
+    if m is None:
+        torch.manual_seed(stream_seed(exp.data_seed, stream))
+        m = cls(k, x.shape[1], x.shape[2])
+        train_classifier(m, x, y, exp.profile.clf, epochs, seed=stream_seed(exp.data_seed, stream), desc=f"{name} classifier",
+                         progress=progress, device=exp.device, bf16=c.bf16 or exp.profile.clf.bf16, tf32=c.tf32)
+        save_model(m, classifier_path(exp, name), epochs=epochs, seed=exp.data_seed)
+    return m.to(exp.device).eval()
+
+def get_third_reader(exp: Experiment, progress: bool = True) -> nn.Module:
+    "A third classifier that only reads: another architecture (`MLPClassifier`) trained separately (its own random stream)."
+    if not exp.has_data: raise ValueError(f"experiment {exp.preset!r} has no labelled data to train a third reader on")
+    return _classifier(exp, "third", MLPClassifier, exp.profile.clf.aux_epochs, "third_reader", progress)
 
 # %% ../nbs/00d_baseline.ipynb #8dcf0f89
 def classifier_report(exp: Experiment, aux, evaluator) -> dict:
@@ -175,12 +181,14 @@ def gan_dir(exp: Experiment, name: str, x_train: Tensor | None = None, # default
 
 def get_gan(exp: Experiment, name: str, x_train: Tensor | None = None, extra_g_loss=None, gan_cfg=None,
             loss: dict | None = None, # the settings of `extra_g_loss`, part of the cache key
-            progress: bool = True):
+            progress: bool = True,
+            snapshots: bool = True): # keep the EMA generator of every checkpoint (F against steps, section 4a)
     "The GAN `name` of `exp`, trained on `x_train` (default: the imbalanced training set) once and cached."
     if extra_g_loss is not None and loss is None: raise ValueError(f"GAN {name!r}: an extra loss needs its settings (`loss`) for the cache key")
     x, c = exp.data.x_train if x_train is None else x_train, exp.profile.compute
     return train_gan(x, gan_cfg or exp.profile.gan, gan_dir(exp, name, x, gan_cfg, loss), seed=stream_seed(exp.seed, "train"),
-                     extra_g_loss=extra_g_loss, device=exp.device, desc=f"GAN {name}", progress=progress, bf16=c.bf16, tf32=c.tf32)
+                     extra_g_loss=extra_g_loss, device=exp.device, desc=f"GAN {name}", progress=progress, bf16=c.bf16, tf32=c.tf32,
+                     snapshots=snapshots)
 
 # %% ../nbs/00d_baseline.ipynb #f7ce4dd0
 def models_index(exp: Experiment, section: str) -> Path:

@@ -261,6 +261,7 @@ def digest(*parts, n: int = 12) -> str:
 # %% ../nbs/00_config.ipynb #4f25f5d4
 STREAMS = {  # purpose -> stream number (< 100,000); a seed's streams are these plus 100,000 x seed
     "train": 0,             # classifier and GAN training
+    "third_reader": 1,      # the third classifier's training (it only reads: section 4a)
     "oracle_subset": 2,     # the balanced real images of the oracle rows
     "bias_direction": 33, "bias_descent": 34, "bias_noise": 35, # section 3's own measurements
     "samples": 10_000,      # sample grids

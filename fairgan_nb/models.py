@@ -15,8 +15,9 @@ from .core import save_torch, load_torch
 
 # %% auto #0
 __all__ = ['MODEL_CLASSES', 'MODEL_KINDS', 'Generator', 'is_style_based', 'Classifier', 'GeneratorLossHook', 'DCGenerator',
-           'DCDiscriminator', 'AuxClassifier', 'EvalClassifier', 'CifarResNet18', 'save_model', 'load_model',
-           'fingerprint', 'module_device', 'generate', 'channels_last', 'folded', 'predict_proba', 'extract_features']
+           'DCDiscriminator', 'AuxClassifier', 'EvalClassifier', 'MLPClassifier', 'CifarResNet18', 'save_model',
+           'load_model', 'fingerprint', 'module_device', 'generate', 'channels_last', 'folded', 'predict_proba',
+           'extract_features']
 
 # %% ../nbs/00b_models.ipynb #79c0aeb9
 @runtime_checkable
@@ -111,6 +112,17 @@ class EvalClassifier(nn.Module):
     def features(self, x: Tensor) -> Tensor: return self.body(x)
     def forward(self, x: Tensor) -> Tensor: return self.head(self.body(x))
 
+class MLPClassifier(nn.Module):
+    "A multilayer perceptron on the raw pixels, no convolutions: a third reader, unlike the two CNNs in how it errs."
+    def __init__(self, n_classes: int = 10, channels: int = 1, img_size: int = 28):
+        super().__init__()
+        self.config = dict(n_classes=n_classes, channels=channels, img_size=img_size)
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(channels * img_size ** 2, 512), nn.ReLU(True), nn.Dropout(0.3),
+                                 nn.Linear(512, 256), nn.ReLU(True), nn.Dropout(0.3), nn.Linear(256, n_classes))
+    @property
+    def n_classes(self) -> int: return self.config["n_classes"]
+    def forward(self, x: Tensor) -> Tensor: return self.net(x)
+
 # %% ../nbs/00b_models.ipynb #59d1d26f
 class CifarResNet18(nn.Module):
     "torchvision's ResNet-18 for 32 px images (3x3 stem, no max-pool): images in `[-1,1]` to logits."
@@ -132,9 +144,9 @@ class CifarResNet18(nn.Module):
     def forward(self, x: Tensor) -> Tensor: return self.net.fc(self.features(x))
 
 # %% ../nbs/00b_models.ipynb #fd49dc3f
-MODEL_CLASSES = {c.__name__: c for c in (DCGenerator, DCDiscriminator, AuxClassifier, EvalClassifier, CifarResNet18)}
-MODEL_KINDS = {"DCGenerator": "generator", "DCDiscriminator": "discriminator",
-               "AuxClassifier": "classifier", "EvalClassifier": "classifier", "CifarResNet18": "classifier"}
+MODEL_CLASSES = {c.__name__: c for c in (DCGenerator, DCDiscriminator, AuxClassifier, EvalClassifier, MLPClassifier, CifarResNet18)}
+MODEL_KINDS = {"DCGenerator": "generator", "DCDiscriminator": "discriminator", "AuxClassifier": "classifier",
+               "EvalClassifier": "classifier", "MLPClassifier": "classifier", "CifarResNet18": "classifier"}
 
 def save_model(model: nn.Module, path: Path | str, **meta) -> Path:
     "Save `model` (one of `MODEL_CLASSES`) with its constructor arguments, atomically."

@@ -20,19 +20,20 @@ from .core import (DEFAULT_EXPERIMENT, committed_figures, difference_verdict, gi
 from .models import generate, load_model, predict_proba
 from .metrics import fairness_from_labels
 from .experiments import experiment_profile
-from .baseline import Experiment, fixed_latents, get_baseline_gan, get_classifiers, setup_experiment
+from .baseline import Experiment, fixed_latents, get_baseline_gan, get_classifiers, get_third_reader, setup_experiment
 from .rebalance import model_dir, prepare_jobs, run_jobs, _score_snapshots
 from .fairness import fairness_report
 from .evaluation import calc_metrics, metric_inputs
 
 # %% auto #0
 __all__ = ['STUDY_PRESETS', 'ABLATION_PRESET', 'ABLATION_GROUPS', 'LEDGERS', 'PAIRS', 'ABLATION_PAIRS', 'TARGET_GAIN',
-           'SELECTION_SEED', 'LOSS_ROWS', 'READERS', 'parse_seeds', 'study_rows', 'SeedRun', 'seed_row', 'seed_curves',
-           'run_seed', 'default_study_dir', 'study_fig_dir', 'study_units', 'run_study', 'real_agreement',
-           'read_ledger', 'finished', 'collect', 'reruns', 'one_per_row', 't_interval', 'seeds_table', 'differences',
-           'target_verdict', 'verdicts', 'diagnosis', 'readers_note', 'check_verdicts', 'selection_table',
-           'held_out_differences', 'selection_note', 'plateau_table', 'plateau_lines', 'finetune_match',
-           'plateau_figure', 'seeds_figure', 'write_study', 'study', 'main']
+           'SELECTION_SEED', 'LOSS_ROWS', 'READERS', 'READER_NAMES', 'parse_seeds', 'study_rows', 'SeedRun', 'seed_row',
+           'seed_curves', 'run_seed', 'default_study_dir', 'study_fig_dir', 'study_units', 'run_study',
+           'real_agreement', 'read_ledger', 'finished', 'collect', 'reruns', 'one_per_row', 't_interval', 'seeds_table',
+           'differences', 'target_verdict', 'verdicts', 'diagnosis', 'readers_note', 'check_verdicts',
+           'selection_table', 'held_out_differences', 'selection_note', 'plateau_table', 'plateau_lines',
+           'finetune_match', 'plateau_figure', 'reading', 'readers', 'unit_readers', 'readers_table', 'readers_lines',
+           'seeds_figure', 'write_study', 'study', 'main']
 
 # %% ../nbs/04a_seeds.ipynb #c3270714
 def parse_seeds(text: str | int | list[int] # '0-4', '0,2,7', '3', or the numbers themselves
@@ -85,6 +86,8 @@ class SeedRun:
         return digest(self.profile, self.preset, self.rows, self.seed)
     @property
     def result(self) -> Path: return self.run_dir/f"rows-{self.key}.json"
+    @property
+    def readers(self) -> Path: return self.run_dir/f"readers-{self.key}.json"
     def experiment(self) -> Experiment:
         return setup_experiment(self.profile, self.seed, self.run_dir, imbalance=self.preset, shared=self.shared)
 
@@ -133,7 +136,7 @@ def run_seed(u: SeedRun, threads: int = 1) -> list[dict]:
                                 exp.profile.rebalance.n_snapshots)
         run_jobs(jobs, 1)
         rows = [seed_row(exp, n, _final_generator(exp, n), aux, evaluator) for n in u.rows]
-        curves = [c for n in u.rows if n != "baseline" for c in seed_curves(exp, n)]
+        curves = [c for n in u.rows for c in seed_curves(exp, n)]  # the rows with snapshots (a baseline from before they were kept has none)
     save_json(dict(rows=rows, curves=curves, wall_s=round(time.time() - t0, 1), threads=threads, commit=git_commit()), u.result)
     return rows
 
@@ -196,7 +199,8 @@ def real_agreement(u: SeedRun) -> float:
     s = exp.data.split; x = s.x_heldout[s.y_heldout < exp.n_classes]
     return (predict_proba(aux, x).argmax(1) == predict_proba(evaluator, x).argmax(1)).double().mean().item()
 
-LEDGERS = {"rows": "04_seed_rows.csv", "curves": "04_curves.csv"}  # what a study keeps of each unit, by the unit's key
+LEDGERS = {"rows": "04_seed_rows.csv", "curves": "04_curves.csv",  # what a study keeps of each unit, by the unit's key
+           "readers": "04_reader_rows.csv", "real_readers": "04_reader_real.csv"}
 
 def read_ledger(fig_dir: Path | str) -> dict[str, pd.DataFrame]:
     "The rows and curves of the units a study already aggregated into `fig_dir` (empty where there are none)."
@@ -212,11 +216,12 @@ def finished(u: SeedRun, ledger: dict[str, pd.DataFrame] | None = None) -> bool:
     return u.result.exists() or (ledger is not None and bool((ledger["rows"].unit == u.key).any()))
 
 def collect(units: list[SeedRun], ledger: dict[str, pd.DataFrame] | None = None, what: str = "rows") -> pd.DataFrame:
-    "The rows (or curves) of the finished `units`: from their result files, else from `ledger` under the unit's key."
+    "The rows (or curves, readers) of the finished `units`: from their result files, else from `ledger` under the unit's key."
     out = []
     for u in units:
-        if u.result.exists(): out += [dict(r, group=u.group, unit=u.key) for r in json.loads(u.result.read_text()).get(what, [])]
-        elif ledger is not None: out += ledger[what][ledger[what].unit == u.key].to_dict("records")
+        f = u.readers if what in ("readers", "real_readers") else u.result
+        if f.exists(): out += [dict(r, group=u.group, unit=u.key) for r in json.loads(f.read_text()).get(what, [])]
+        elif ledger is not None and what in ledger: out += ledger[what][ledger[what].unit == u.key].to_dict("records")
     return pd.DataFrame(out)
 
 def reruns(rows: pd.DataFrame) -> pd.DataFrame:
@@ -426,6 +431,69 @@ def plateau_figure(curves: pd.DataFrame):
     return fig
 
 
+# %% ../nbs/04a_seeds.ipynb #4a773320
+READER_NAMES = ("aux", "eval", "third")  # the auxiliary classifier (it steers), the evaluator (it measures), a third that only reads
+
+def reading(y: dict[str, torch.Tensor], # reader -> (N,) labels of the same images
+            n_classes: int) -> dict:
+    "Each reader's F, the readers' pairwise and three-way agreement, and the evaluator's F on the images all of them label alike."
+    same = (y["aux"] == y["eval"]) & (y["eval"] == y["third"])
+    out = {f"F_{r}": fairness_from_labels(v, n_classes) for r, v in y.items()}
+    out.update({f"agree_{a}_{b}": (y[a] == y[b]).double().mean().item() for a, b in (("aux", "eval"), ("eval", "third"), ("aux", "third"))})
+    out.update(agree_all=same.double().mean().item(), F_agreed=fairness_from_labels(y["eval"][same], n_classes) if same.any() else math.nan)
+    return out
+
+def readers(exp: Experiment) -> dict[str, torch.nn.Module]:
+    "The three readers of `exp`'s preset (the third trained on first use)."
+    aux, evaluator = get_classifiers(exp, progress=False)
+    return dict(aux=aux, eval=evaluator, third=get_third_reader(exp, progress=False))
+
+def unit_readers(u: SeedRun) -> Path:
+    "Every row of the finished unit `u` read by the three readers on the same checkpoint-choice samples, and the readers on real held-out images (cached beside its result)."
+    if u.readers.exists(): return u.readers
+    exp = u.experiment(); rd = readers(exp); n = exp.profile.rebalance.n_select
+    def read(x): return {k: predict_proba(c, x).argmax(1) for k, c in rd.items()}
+    rows = []
+    for name in u.rows:
+        G = _final_generator(exp, name)
+        rows.append(dict(preset=exp.tag, seed=exp.seed, model=name,
+                         **reading(read(generate(G, fixed_latents(exp, n, G.z_dim, "checkpoint_choice"))), exp.n_classes)))
+    s = exp.data.split; x = s.x_heldout[s.y_heldout < exp.n_classes]
+    real = dict(preset=exp.tag, seed=exp.seed, **{k: v for k, v in reading(read(x), exp.n_classes).items() if k.startswith("agree")})
+    return save_json(dict(readers=rows, real_readers=[real]), u.readers)
+
+def readers_table(rd: pd.DataFrame) -> pd.DataFrame:
+    "Per (preset, model): each reader's F and its gain over the same seed's baseline (mean and 95% interval over seeds), the three-way agreement and F on the agreed samples."
+    out = []
+    rd = rd.drop_duplicates(["preset", "seed", "model"])
+    for (preset, model), g in rd.groupby(["preset", "model"], sort=False):
+        line = dict(preset=preset, model=model, n_seeds=len(g))
+        for r in READER_NAMES:
+            p = _paired(rd, preset, model, "baseline", f"F_{r}")
+            line.update(zip((f"F_{r}_mean", f"F_{r}_lo", f"F_{r}_hi"), t_interval(g[f"F_{r}"])))
+            line.update(zip((f"gain_{r}_mean", f"gain_{r}_lo", f"gain_{r}_hi"), t_interval(p.b / p.a)))
+        line.update(agree_all_mean=g.agree_all.mean(), F_agreed_mean=g.F_agreed.mean())
+        out.append(line)
+    return pd.DataFrame(out)
+
+def readers_lines(rt: pd.DataFrame, real: pd.DataFrame) -> list[str]:
+    "One sentence per preset: how often the readers agree on real and on generated images, and each reader's gain for the rebalanced rows."
+    out = []
+    for preset, t in rt.groupby("preset", sort=False):
+        r = real[real.preset == preset]
+        head = (f"{preset}: the three readers agree on {r.agree_all.mean():.1%} of real held-out images" if len(r) else f"{preset}:")
+        gen = t[t.model != "baseline"]
+        s = head + f", and on {t.agree_all_mean.min():.0%} to {t.agree_all_mean.max():.0%} of a row's generated samples"
+        for m in ("rebalanced", "rebalanced_bias"):
+            if m in set(gen.model):
+                x = gen[gen.model == m].iloc[0]
+                s += f"; `{m}` is " + ", ".join(f"{x[f'gain_{k}_mean']:.1f}x" + (f" ({x[f'gain_{k}_lo']:.1f}x to {x[f'gain_{k}_hi']:.1f}x)"
+                                                                                if np.isfinite(x[f"gain_{k}_lo"]) else "")
+                                                for k in READER_NAMES) + " fairer than its baseline by the auxiliary classifier, the evaluator and the third reader"
+        out.append(s + ".")
+    return out
+
+
 # %% ../nbs/04a_seeds.ipynb #9e1a35f8
 def seeds_figure(rows: pd.DataFrame, seeds: pd.DataFrame):
     "F and FID of every seed (points) with the mean and 95% interval over seeds (bars), one column per preset."
@@ -456,6 +524,8 @@ def seeds_figure(rows: pd.DataFrame, seeds: pd.DataFrame):
 def write_study(rows: pd.DataFrame, fig_dir: str | Path, wall_s: dict | None = None,
                 agree_real: dict[str, float] | None = None, # preset -> the classifiers' agreement on real held-out images
                 curves: pd.DataFrame | None = None, # F against steps of the rows with snapshots (`seed_curves`)
+                reader_rows: pd.DataFrame | None = None, # every row read by the three readers (`unit_readers`)
+                real_readers: pd.DataFrame | None = None, # the readers on real held-out images, per unit
                ) -> list[str]:
     "Write `04_seeds`, `04_differences`, the ablations, the plateau, the verdicts and the figures into `fig_dir`; return the verdict sentences."
     fig_dir = Path(fig_dir); fig_dir.mkdir(parents=True, exist_ok=True)
@@ -475,6 +545,11 @@ def write_study(rows: pd.DataFrame, fig_dir: str | Path, wall_s: dict | None = N
         save_table(pl.round(5), "04_plateau", fig_dir); save_table(finetune_match(curves, one).round(4), "04_finetune", fig_dir, latex=False)
         save_figure(plateau_figure(curves), "04_plateau", fig_dir)
         extra.update(plateau=plateau_lines(pl))
+    if reader_rows is not None and not reader_rows.empty:
+        real = real_readers if real_readers is not None else pd.DataFrame(columns=["preset", "agree_all"])
+        save_table(reader_rows, "04_reader_rows", fig_dir, latex=False); save_table(real, "04_reader_real", fig_dir, latex=False)
+        rt = readers_table(reader_rows); save_table(rt.round(4), "04_readers", fig_dir)
+        extra.update(readers=readers_lines(rt, real))
     save_json(dict(verdicts=lines, seeds={p: sorted(int(s) for s in one[one.preset == p].seed.unique()) for p in one.preset.unique()},
                    models={f"{p}/{m}": sorted(int(s) for s in g.seed) for (p, m), g in one.groupby(["preset", "model"], sort=False)},
                    **extra, agree_real=agree_real or {}, wall_s=wall_s or {}, commit=git_commit()), fig_dir/"04_study.json")
@@ -517,7 +592,9 @@ def study(profile: str = "quick", seeds="0-4", presets=STUDY_PRESETS, root=None,
     walls = {_unit_name(u): (json.loads(u.result.read_text())["wall_s"] if u.result.exists() else before.get("wall_s", {}).get("units", {}).get(_unit_name(u)))
              for u in units if finished(u, ledger)}
     agree = {**before.get("agree_real", {}), **{u.preset: real_agreement(u) for u in {u.preset: u for u in units if u.result.exists()}.values()}}
-    lines = write_study(rows, fig, dict(units=walls, this_call=round(time.time() - t0, 1)), agree, collect(units, ledger, "curves"))
+    for u in tqdm([u for u in units if u.result.exists()], desc="three readers", disable=not progress): unit_readers(u)
+    lines = write_study(rows, fig, dict(units=walls, this_call=round(time.time() - t0, 1)), agree, collect(units, ledger, "curves"),
+                        collect(units, ledger, "readers"), collect(units, ledger, "real_readers"))
     return rows, lines
 
 def main(argv: list[str] | None = None) -> int:
