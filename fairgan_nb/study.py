@@ -29,8 +29,8 @@ from .evaluation import calc_metrics, metric_inputs
 __all__ = ['STUDY_PRESETS', 'ABLATION_PRESET', 'ABLATION_GROUPS', 'LEDGERS', 'PAIRS', 'ABLATION_PAIRS', 'TARGET_GAIN',
            'SELECTION_SEED', 'LOSS_ROWS', 'READERS', 'READER_NAMES', 'parse_seeds', 'study_rows', 'SeedRun', 'seed_row',
            'seed_curves', 'run_seed', 'default_study_dir', 'study_fig_dir', 'study_units', 'run_study',
-           'real_agreement', 'read_ledger', 'finished', 'collect', 'reruns', 'one_per_row', 't_interval', 'seeds_table',
-           'differences', 'target_verdict', 'verdicts', 'diagnosis', 'readers_note', 'check_verdicts',
+           'real_agreement', 'unit_name', 'read_ledger', 'finished', 'collect', 'reruns', 'one_per_row', 't_interval',
+           'seeds_table', 'differences', 'target_verdict', 'verdicts', 'diagnosis', 'readers_note', 'check_verdicts',
            'selection_table', 'held_out_differences', 'selection_note', 'plateau_table', 'plateau_lines',
            'finetune_match', 'plateau_figure', 'reading', 'readers', 'unit_readers', 'readers_table', 'readers_lines',
            'seeds_figure', 'write_study', 'study', 'main']
@@ -199,29 +199,33 @@ def real_agreement(u: SeedRun) -> float:
     s = exp.data.split; x = s.x_heldout[s.y_heldout < exp.n_classes]
     return (predict_proba(aux, x).argmax(1) == predict_proba(evaluator, x).argmax(1)).double().mean().item()
 
-LEDGERS = {"rows": "04_seed_rows.csv", "curves": "04_curves.csv",  # what a study keeps of each unit, by the unit's key
+LEDGERS = {"rows": "04_seed_rows.csv", "curves": "04_curves.csv",  # what a study keeps of each unit (its preset, seed and group)
            "readers": "04_reader_rows.csv", "real_readers": "04_reader_real.csv"}
 
-def read_ledger(fig_dir: Path | str) -> dict[str, pd.DataFrame]:
-    "The rows and curves of the units a study already aggregated into `fig_dir` (empty where there are none)."
-    out = {}
+def unit_name(u: SeedRun) -> str: return f"{u.preset}/seed{u.seed}" + ("" if u.group == "core" else f"/{u.group}")
+
+def read_ledger(fig_dir: Path | str) -> dict:
+    "What a study already aggregated into `fig_dir`: its tables, and each unit's key (from `04_study.json`), empty where there are none."
+    p = Path(fig_dir)/"04_study.json"
+    out = dict(keys=json.loads(p.read_text()).get("units", {}) if p.exists() else {})
     for what, name in LEDGERS.items():
         p = Path(fig_dir)/name
         df = pd.read_csv(p) if p.exists() else pd.DataFrame()
-        out[what] = df if "unit" in df else pd.DataFrame(columns=["unit"])
+        out[what] = df if "group" in df else pd.DataFrame(columns=["preset", "seed", "group"])
     return out
 
-def finished(u: SeedRun, ledger: dict[str, pd.DataFrame] | None = None) -> bool:
-    "Whether `u` has its result file, or its rows in the committed `ledger` under its key."
-    return u.result.exists() or (ledger is not None and bool((ledger["rows"].unit == u.key).any()))
+def finished(u: SeedRun, ledger: dict | None = None) -> bool:
+    "Whether `u` has its result file, or its rows in the committed `ledger` made under the same key."
+    return u.result.exists() or (ledger is not None and ledger["keys"].get(unit_name(u)) == u.key)
 
 def collect(units: list[SeedRun], ledger: dict[str, pd.DataFrame] | None = None, what: str = "rows") -> pd.DataFrame:
     "The rows (or curves, readers) of the finished `units`: from their result files, else from `ledger` under the unit's key."
     out = []
     for u in units:
         f = u.readers if what in ("readers", "real_readers") else u.result
-        if f.exists(): out += [dict(r, group=u.group, unit=u.key) for r in json.loads(f.read_text()).get(what, [])]
-        elif ledger is not None and what in ledger: out += ledger[what][ledger[what].unit == u.key].to_dict("records")
+        if f.exists(): out += [dict(r, group=u.group) for r in json.loads(f.read_text()).get(what, [])]
+        elif finished(u, ledger):
+            t = ledger[what]; out += t[(t.preset == u.preset) & (t.seed == u.seed) & (t.group == u.group)].to_dict("records")
     return pd.DataFrame(out)
 
 def reruns(rows: pd.DataFrame) -> pd.DataFrame:
@@ -526,6 +530,7 @@ def write_study(rows: pd.DataFrame, fig_dir: str | Path, wall_s: dict | None = N
                 curves: pd.DataFrame | None = None, # F against steps of the rows with snapshots (`seed_curves`)
                 reader_rows: pd.DataFrame | None = None, # every row read by the three readers (`unit_readers`)
                 real_readers: pd.DataFrame | None = None, # the readers on real held-out images, per unit
+                keys: dict[str, str] | None = None, # unit name -> `SeedRun.key` of every unit aggregated (what a later study resumes from)
                ) -> list[str]:
     "Write `04_seeds`, `04_differences`, the ablations, the plateau, the verdicts and the figures into `fig_dir`; return the verdict sentences."
     fig_dir = Path(fig_dir); fig_dir.mkdir(parents=True, exist_ok=True)
@@ -552,7 +557,7 @@ def write_study(rows: pd.DataFrame, fig_dir: str | Path, wall_s: dict | None = N
         extra.update(readers=readers_lines(rt, real))
     save_json(dict(verdicts=lines, seeds={p: sorted(int(s) for s in one[one.preset == p].seed.unique()) for p in one.preset.unique()},
                    models={f"{p}/{m}": sorted(int(s) for s in g.seed) for (p, m), g in one.groupby(["preset", "model"], sort=False)},
-                   **extra, agree_real=agree_real or {}, wall_s=wall_s or {}, commit=git_commit()), fig_dir/"04_study.json")
+                   **extra, agree_real=agree_real or {}, wall_s=wall_s or {}, units=keys or {}, commit=git_commit()), fig_dir/"04_study.json")
     save_figure(seeds_figure(one, seeds), "04_seeds", fig_dir)
     return lines
 
@@ -571,8 +576,6 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--aggregate", action="store_true", help="only aggregate the seeds that have finished")
     return ap
 
-def _unit_name(u: SeedRun) -> str: return f"{u.preset}/seed{u.seed}" + ("" if u.group == "core" else f"/{u.group}")
-
 def study(profile: str = "quick", seeds="0-4", presets=STUDY_PRESETS, root=None, fig_dir=None, overrides=None,
           n_procs: int = 2, aggregate_only: bool = False, progress: bool = True,
           ablation_seeds="0-2" # seeds of the ablations; None or 'none': none
@@ -589,12 +592,13 @@ def study(profile: str = "quick", seeds="0-4", presets=STUDY_PRESETS, root=None,
     rows = collect(units, ledger) if aggregate_only else run_study(cfg, seeds, presets, root, None, n_procs, progress, ablation_seeds, fig)
     if rows.empty: raise FileNotFoundError(f"no finished seeds under {root}: run without --aggregate first")
     before = json.loads((fig/"04_study.json").read_text()) if (fig/"04_study.json").exists() else {}
-    walls = {_unit_name(u): (json.loads(u.result.read_text())["wall_s"] if u.result.exists() else before.get("wall_s", {}).get("units", {}).get(_unit_name(u)))
+    walls = {unit_name(u): (json.loads(u.result.read_text())["wall_s"] if u.result.exists() else before.get("wall_s", {}).get("units", {}).get(unit_name(u)))
              for u in units if finished(u, ledger)}
     agree = {**before.get("agree_real", {}), **{u.preset: real_agreement(u) for u in {u.preset: u for u in units if u.result.exists()}.values()}}
     for u in tqdm([u for u in units if u.result.exists()], desc="three readers", disable=not progress): unit_readers(u)
     lines = write_study(rows, fig, dict(units=walls, this_call=round(time.time() - t0, 1)), agree, collect(units, ledger, "curves"),
-                        collect(units, ledger, "readers"), collect(units, ledger, "real_readers"))
+                        collect(units, ledger, "readers"), collect(units, ledger, "real_readers"),
+                        {unit_name(u): u.key for u in units if finished(u, ledger)})
     return rows, lines
 
 def main(argv: list[str] | None = None) -> int:
