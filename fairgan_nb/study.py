@@ -32,8 +32,8 @@ __all__ = ['STUDY_PRESETS', 'ABLATION_PRESET', 'ABLATION_GROUPS', 'LEDGERS', 'PA
            'real_agreement', 'unit_name', 'read_ledger', 'finished', 'collect', 'reruns', 'one_per_row', 't_interval',
            'seeds_table', 'differences', 'target_verdict', 'verdicts', 'diagnosis', 'readers_note', 'check_verdicts',
            'selection_table', 'held_out_differences', 'selection_note', 'plateau_table', 'plateau_lines',
-           'finetune_match', 'plateau_figure', 'reading', 'readers', 'unit_readers', 'readers_table', 'readers_lines',
-           'seeds_figure', 'write_study', 'study', 'main']
+           'finetune_match', 'budget_table', 'plateau_figure', 'reading', 'readers', 'unit_readers', 'readers_table',
+           'readers_lines', 'seeds_figure', 'write_study', 'study', 'main']
 
 # %% ../nbs/04a_seeds.ipynb #c3270714
 def parse_seeds(text: str | int | list[int] # '0-4', '0,2,7', '3', or the numbers themselves
@@ -416,6 +416,17 @@ def finetune_match(curves: pd.DataFrame, rows: pd.DataFrame, model: str = "finet
                         budget=int(g.step.max()), F_last=float(g.loc[g.step.idxmax(), "F_eval"])))
     return pd.DataFrame(out)
 
+def budget_table(curves: pd.DataFrame, steps: tuple[int, int] = (6000, 15000), col: str = "F_eval") -> pd.DataFrame:
+    "Per (preset, model): F at the snapshots nearest two budgets, and their paired difference (longer minus shorter) with its interval over seeds."
+    out = []
+    for (preset, model), g in curves.groupby(["preset", "model"], sort=False):
+        at = pd.DataFrame({t: {s: h.loc[(h.step - t).abs().idxmin(), col] for s, h in g.groupby("seed")} for t in steps})
+        m, lo, hi = t_interval(at[steps[1]] - at[steps[0]])
+        out.append(dict(preset=preset, model=model, n_seeds=len(at), **{f"F_at_{t}": at[t].mean() for t in steps},
+                        diff_mean=m, diff_lo=lo, diff_hi=hi,
+                        verdict=difference_verdict(lo, hi, f"{steps[1]:,} steps", f"{steps[0]:,} steps", "F") if np.isfinite(lo) else "one seed: no interval"))
+    return pd.DataFrame(out)
+
 def plateau_figure(curves: pd.DataFrame):
     "F against training steps for every row with snapshots: the mean over seeds (line) and each seed (faint), one panel per reader."
     import matplotlib.pyplot as plt
@@ -550,6 +561,10 @@ def write_study(rows: pd.DataFrame, fig_dir: str | Path, wall_s: dict | None = N
         save_table(pl.round(5), "04_plateau", fig_dir); save_table(finetune_match(curves, one).round(4), "04_finetune", fig_dir, latex=False)
         save_figure(plateau_figure(curves), "04_plateau", fig_dir)
         extra.update(plateau=plateau_lines(pl))
+        short, last = PROFILES["quick"].gan.steps, int(curves.step.max())
+        if last > short:  # a study trained longer than `quick`: what the extra steps bought
+            bt = budget_table(curves, (short, last)); save_table(bt.round(4), "04_budget", fig_dir)
+            extra.update(budget=[f"{r.preset}, `{r.model}` over {_n_seeds(r.n_seeds)}: {r.verdict}" for r in bt.itertuples()])
     if reader_rows is not None and not reader_rows.empty:
         real = real_readers if real_readers is not None else pd.DataFrame(columns=["preset", "agree_all"])
         save_table(reader_rows, "04_reader_rows", fig_dir, latex=False); save_table(real, "04_reader_real", fig_dir, latex=False)
