@@ -11,7 +11,7 @@ from typing import Callable
 import pandas as pd
 
 # %% auto #0
-__all__ = ['GLANCE', 'GlanceRow', 'glance_line', 'results_at_a_glance']
+__all__ = ['CORE_ROWS', 'GLANCE', 'GlanceRow', 'glance_line', 'results_at_a_glance']
 
 # %% ../nbs/80_glance.ipynb #74666ef1
 @dataclass(frozen=True)
@@ -52,13 +52,15 @@ def _training(t: pd.DataFrame) -> str:
     parts = "; ".join(f"{t.label[n]} {t.F_gain[n]:.1f}x fairer, FID {100 * t.fid_change[n]:+.0f}%" for n in rows)
     return f"baseline $F$ = {t.F_mean['baseline']:.3f}; {parts} (one seed)"
 
+CORE_ROWS = ("rebalanced", "rebalanced_bias", "oracle")  # the rows the glance reports (the ablations are in 04a)
+
 def _seeds(t: pd.DataFrame) -> str:
     "Per preset: each row's gain over its baseline, mean and 95% interval over seeds (`fairgan-study`)."
     def gain(r):
         ci = f" (95% interval {r.gain_lo:.1f}x to {r.gain_hi:.1f}x)" if pd.notna(r.gain_lo) else " (no interval)"
         return f"{r.model} {r.gain_mean:.1f}x fairer{ci}"
     return "; ".join(f"{p}, {int(g.n_seeds.max())} seed{'s' * (int(g.n_seeds.max()) != 1)}: " +
-                     ", ".join(gain(r) for r in g.itertuples() if r.model != "baseline") for p, g in t.groupby("preset", sort=False))
+                     ", ".join(gain(r) for r in g.itertuples() if r.model in CORE_ROWS) for p, g in t.groupby("preset", sort=False))
 
 def _fid(t: pd.DataFrame) -> str:
     e = t[t["sample"] == t["sample"].iloc[0]]; e = e[e.rho == e.rho.max()].iloc[0]
