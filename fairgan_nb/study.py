@@ -30,10 +30,10 @@ __all__ = ['STUDY_PRESETS', 'ABLATION_PRESET', 'ABLATION_GROUPS', 'LEDGERS', 'PA
            'SELECTION_SEED', 'LOSS_ROWS', 'READERS', 'READER_NAMES', 'parse_seeds', 'study_rows', 'SeedRun', 'seed_row',
            'seed_curves', 'run_seed', 'default_study_dir', 'study_fig_dir', 'study_units', 'run_study',
            'real_agreement', 'unit_name', 'read_ledger', 'finished', 'collect', 'reruns', 'one_per_row', 't_interval',
-           'seeds_table', 'differences', 'target_verdict', 'verdicts', 'diagnosis', 'readers_note', 'check_verdicts',
-           'selection_table', 'held_out_differences', 'selection_note', 'plateau_table', 'plateau_lines',
-           'finetune_match', 'budget_table', 'plateau_figure', 'reading', 'readers', 'unit_readers', 'readers_table',
-           'readers_lines', 'seeds_figure', 'write_study', 'study', 'main']
+           'lineage', 'seeds_table', 'differences', 'target_verdict', 'verdicts', 'diagnosis', 'readers_note',
+           'check_verdicts', 'selection_table', 'held_out_differences', 'selection_note', 'plateau_table',
+           'plateau_lines', 'finetune_match', 'budget_table', 'plateau_figure', 'reading', 'readers', 'unit_readers',
+           'readers_table', 'readers_lines', 'seeds_figure', 'write_study', 'study', 'main']
 
 # %% ../nbs/04a_seeds.ipynb #c3270714
 def parse_seeds(text: str | int | list[int] # '0-4', '0,2,7', '3', or the numbers themselves
@@ -254,18 +254,26 @@ def _paired(rows: pd.DataFrame, preset: str, model: str, ref: str, col: str = "F
     if model not in p or ref not in p: return pd.DataFrame({"a": [], "b": []}, dtype=float)
     return pd.DataFrame({"a": p[model], "b": p[ref]}).dropna()
 
+def lineage(rows: pd.DataFrame) -> pd.Series:
+    "Which baseline each row descends from: 'core' (the core unit's run) or 'ablations' (the seed's ablation units share one run)."
+    return rows.group.map(lambda g: "core" if g == "core" else "ablations") if "group" in rows else pd.Series("core", index=rows.index)
+
 def seeds_table(rows: pd.DataFrame) -> pd.DataFrame:
-    "One line per (preset, model): seeds, and mean and 95% interval over seeds of F, gain, gap closed, FID and more."
+    "One line per (preset, model): seeds, and mean and 95% interval over seeds of F, gain, gap closed, FID and more; a row's gain is over the baseline it descends from."
+    rows = rows.assign(lineage=lineage(rows))
+    b = rows[rows.model == "baseline"].drop_duplicates(["preset", "seed", "lineage"]).set_index(["preset", "seed", "lineage"])
+    one = one_per_row(rows)
+    key = list(zip(one.preset, one.seed, one.lineage))
+    one = one.assign(F_base=b.F_mean.reindex(key).to_numpy(), fid_base=b.fid.reindex(key).to_numpy())
+    oracle = one[one.model == "oracle"].set_index(["preset", "seed"]).F_mean
+    one["F_oracle"] = oracle.reindex(list(zip(one.preset, one.seed))).to_numpy()
     out = []
-    for (preset, model), g in rows.groupby(["preset", "model"], sort=False):
-        b = _paired(rows, preset, model, "baseline"); o = _paired(rows, preset, "oracle", "baseline")
-        gain = b.b / b.a
+    for (preset, model), g in one.groupby(["preset", "model"], sort=False):
         with np.errstate(invalid="ignore", divide="ignore"):  # a seed whose oracle is no fairer than its baseline has no gap to close
-            gap = pd.Series([(r.b - r.a) / (r.b - o.loc[s, "a"]) for s, r in b.iterrows() if s in o.index], dtype=float)
-        fb = _paired(rows, preset, model, "baseline", "fid")
+            gain, gap = g.F_base / g.F_mean, (g.F_base - g.F_mean) / (g.F_base - g.F_oracle)
         line = dict(preset=preset, model=model, n_seeds=len(g))
         for name, v in (("F", g.F_mean), ("gain", gain), ("gap_closed", gap), ("fid", g.fid),
-                        ("fid_change", fb.a / fb.b - 1), ("F_aux", g.F_aux), ("F_corr", g.F_corr), ("agree", g.agree)):
+                        ("fid_change", g.fid / g.fid_base - 1), ("F_aux", g.F_aux), ("F_corr", g.F_corr), ("agree", g.agree)):
             line.update(zip((f"{name}_mean", f"{name}_lo", f"{name}_hi"), t_interval(v)))
         out.append(line)
     return pd.DataFrame(out)
