@@ -554,7 +554,7 @@ def write_study(rows: pd.DataFrame, fig_dir: str | Path, wall_s: dict | None = N
     "Write `04_seeds`, `04_differences`, the ablations, the plateau, the verdicts and the figures into `fig_dir`; return the verdict sentences."
     fig_dir = Path(fig_dir); fig_dir.mkdir(parents=True, exist_ok=True)
     one = one_per_row(rows)
-    seeds, diffs = seeds_table(one), differences(one)
+    seeds, diffs = seeds_table(rows), differences(one)  # the table takes each row's gain over the baseline of its own run
     lines = verdicts(seeds, diffs)
     check_verdicts(lines, seeds, diffs)
     save_table(rows, "04_seed_rows", fig_dir, latex=False)  # unrounded, every unit's: the notebook recomputes the verdicts from it
