@@ -32,8 +32,8 @@ __all__ = ['STUDY_PRESETS', 'ABLATION_PRESET', 'ABLATION_GROUPS', 'LEDGERS', 'PA
            'real_agreement', 'unit_name', 'read_ledger', 'finished', 'collect', 'reruns', 'one_per_row', 't_interval',
            'lineage', 'seeds_table', 'differences', 'target_verdict', 'verdicts', 'diagnosis', 'readers_note',
            'check_verdicts', 'selection_table', 'held_out_differences', 'selection_note', 'plateau_table',
-           'plateau_lines', 'finetune_match', 'budget_table', 'plateau_figure', 'reading', 'readers', 'unit_readers',
-           'readers_table', 'readers_lines', 'seeds_figure', 'write_study', 'study', 'main']
+           'plateau_lines', 'finetune_match', 'budget_table', 'levers', 'plateau_figure', 'reading', 'readers',
+           'unit_readers', 'readers_table', 'readers_lines', 'seeds_figure', 'write_study', 'study', 'main']
 
 # %% ../nbs/04a_seeds.ipynb #c3270714
 def parse_seeds(text: str | int | list[int] # '0-4', '0,2,7', '3', or the numbers themselves
@@ -435,6 +435,16 @@ def budget_table(curves: pd.DataFrame, steps: tuple[int, int] = (6000, 15000), c
                         verdict=difference_verdict(lo, hi, f"{steps[1]:,} steps", f"{steps[0]:,} steps", "F") if np.isfinite(lo) else "one seed: no interval"))
     return pd.DataFrame(out)
 
+def levers(diffs: pd.DataFrame, pl: pd.DataFrame, ref: str = "rebalanced", preset: str = ABLATION_PRESET) -> str:
+    "What the evidence says would lift the rebalanced GAN on `preset`: the rows detectably fairer than `ref`, and the rows still falling when training stops."
+    d = diffs[(diffs.preset == preset) & (diffs.b == ref) & (diffs.metric == "F") & (diffs.diff_hi < 0)]
+    f = pl[(pl.preset == preset) & (pl.reader == "evaluator") & (pl.trend == "still falling")]
+    out = [f"{preset}: " + (f"rows with a detectably lower F than `{ref}`: " + ", ".join(f"`{r.a}` ({r.diff_lo:+.3f} to {r.diff_hi:+.3f})" for r in d.itertuples())
+                            if len(d) else f"no row has a detectably lower F than `{ref}`")]
+    out.append(("the rows whose evaluator F is still falling when training stops: " + ", ".join(f"`{m}`" for m in f.model)) if len(f)
+               else "no row's evaluator F is still falling when training stops")
+    return "; ".join(out) + "."
+
 def plateau_figure(curves: pd.DataFrame):
     "F against training steps for every row with snapshots: the mean over seeds (line) and each seed (faint), one panel per reader."
     import matplotlib.pyplot as plt
@@ -568,7 +578,7 @@ def write_study(rows: pd.DataFrame, fig_dir: str | Path, wall_s: dict | None = N
         save_table(curves, "04_curves", fig_dir, latex=False)  # unrounded: with the rows, what a later study resumes from
         save_table(pl.round(5), "04_plateau", fig_dir); save_table(finetune_match(curves, one).round(4), "04_finetune", fig_dir, latex=False)
         save_figure(plateau_figure(curves), "04_plateau", fig_dir)
-        extra.update(plateau=plateau_lines(pl))
+        extra.update(plateau=plateau_lines(pl), levers=levers(diffs, pl))
         short, last = PROFILES["quick"].gan.steps, int(curves.step.max())
         if last > short:  # a study trained longer than `quick`: what the extra steps bought
             bt = budget_table(curves, (short, last)); save_table(bt.round(4), "04_budget", fig_dir)
