@@ -174,9 +174,10 @@ def run_config(profile: str, # a named profile
     return resolve(experiment_profile(profile, experiment, overrides), {"compute.device": device} if device else None)
 
 def changed_settings(profile: Profile) -> dict:
-    "The settings in which `profile` differs from the profile of its name (the defaults for a profile of one's own)."
+    "The settings in which `profile` differs from the profile of its name (the defaults for a profile of one's own), as JSON values (a tuple as a list)."
     base = (PROFILES[profile.name] if profile.name in PROFILES else Profile(profile.name)).to_dict()
-    return {f"{s}.{k}": v for s, sub in profile.to_dict().items() if isinstance(sub, dict) for k, v in sub.items() if base[s][k] != v}
+    return {f"{s}.{k}": list(v) if isinstance(v, tuple) else v
+            for s, sub in profile.to_dict().items() if isinstance(sub, dict) for k, v in sub.items() if base[s][k] != v}
 
 # %% ../nbs/90_reproduce.ipynb #4fb5bd0e
 def reproduce(profile: str = "quick", seed: int = 0, run_dir: str | Path | None = None, fig_dir: str | Path | None = None,
