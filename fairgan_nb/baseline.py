@@ -26,7 +26,7 @@ from .train import train_gan, train_classifier, evaluate_classifier
 # %% auto #0
 __all__ = ['AUX_ARCHS', 'Experiment', 'experiment_data', 'setup_experiment', 'classifier_path', 'get_classifiers',
            'get_third_reader', 'classifier_report', 'gan_dir', 'get_gan', 'models_index', 'recorded_models',
-           'record_models', 'get_baseline_gan', 'fixed_latents', 'threads', 'start_baseline_gan']
+           'record_models', 'get_baseline_gan', 'fixed_latents', 'threads', 'start_baseline_gan', 'share_presets']
 
 # %% ../nbs/00d_baseline.ipynb #34cab63d
 @dataclass
@@ -242,3 +242,9 @@ def start_baseline_gan(exp: Experiment) -> Future | None:
     fut = ex.submit(fn, E(**{f.name: getattr(exp, f.name) for f in fields(exp)}))
     ex.shutdown(wait=False)
     return fut
+
+def share_presets(exp: Experiment) -> dict[str, Experiment]:
+    "The other share presets section 4 trains on (`rebalance.presets`) beside the embedded digits' long tail, as experiments in the same run folder."
+    if exp.preset != DEFAULT_EXPERIMENT or exp.imbalance != "longtail": return {}
+    return {p: setup_experiment(exp.profile, exp.seed, exp.run.root, imbalance=p, shared=exp.shared)
+            for p in exp.profile.rebalance.presets if p != "longtail"}

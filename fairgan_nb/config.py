@@ -106,7 +106,7 @@ class RebalanceCfg:
     "Section 4, the rebalanced GANs: which rows, how they are chosen, and the bias loss they use."
     rows: tuple[str, ...] = ("baseline", "rebalanced", "rebalanced_bias", "oracle") # models trained, in table order
     extreme_rows: tuple[str, ...] = ("baseline", "rebalanced", "rebalanced_bias", "oracle") # rows of the `extreme` share preset
-    presets: tuple[str, ...] = ("longtail",) # data presets of the section: 'longtail', 'extreme'
+    presets: tuple[str, ...] = ("longtail", "extreme") # data presets of the section on the embedded digits: 'longtail', 'extreme'
     n_select: int = 5000          # auxiliary-classifier samples that choose a checkpoint
     n_snapshots: int = 24         # generator snapshots kept per model
     n_procs: int = 3              # GANs trained side by side

@@ -47,10 +47,13 @@ def _bias_loss(t: pd.DataFrame) -> str:
     return f"evaluator $F$ after a short fine-tune: without the term {f['none']:.3f}, {terms} (baseline {f['baseline']:.3f}; one run)"
 
 def _training(t: pd.DataFrame) -> str:
-    t = t[t.preset == t.preset.iloc[0]].set_index("model")
-    rows = [n for n in ("rebalanced", "rebalanced_bias", "oracle") if n in t.index]
-    parts = "; ".join(f"{t.label[n]} {t.F_gain[n]:.1f}x fairer, FID {100 * t.fid_change[n]:+.0f}%" for n in rows)
-    return f"baseline $F$ = {t.F_mean['baseline']:.3f}; {parts} (one seed)"
+    "Per preset: the baseline's F, and each core row's gain and FID change (one seed)."
+    def one(p, g):
+        g = g.set_index("model")
+        parts = "; ".join(f"{g.label[n]} {g.F_gain[n]:.1f}x fairer, FID {100 * g.fid_change[n]:+.0f}%"
+                          for n in ("rebalanced", "rebalanced_bias", "oracle") if n in g.index)
+        return f"{p}: baseline $F$ = {g.F_mean['baseline']:.3f}; {parts}"
+    return ". ".join(one(p, g) for p, g in t.groupby("preset", sort=False)) + " (one seed)"
 
 CORE_ROWS = ("rebalanced", "rebalanced_bias", "oracle")  # the rows the glance reports (the ablations are in 04a)
 

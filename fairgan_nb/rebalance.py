@@ -283,13 +283,13 @@ def prepare_jobs(exp: Experiment, names: list[str], n_select: int, n_snapshots: 
     return jobs
 
 # %% ../nbs/04_training.ipynb #ede13263
-def chosen_generator(exp: Experiment, name: str, n_select: int, aux=None):
-    "The generator scored as `name` in every table, and its step: the baseline's final EMA generator, another model's chosen snapshot."
+def chosen_generator(exp: Experiment, name: str, n_select: int | None = None, aux=None):
+    "The generator scored as `name` in every table, and its step: every model's final EMA generator (one rule; `n_select` and `aux` are unused)."
     if name == "baseline": return get_baseline_gan(exp), exp.profile.gan.steps
-    return select_snapshot(exp, name, aux if aux is not None else get_classifiers(exp)[0], n_select)
+    return load_model(model_dir(exp, name)/"G_ema.pt", "generator", exp.device), exp.profile.gan.steps
 
 def evaluate_all(exp: Experiment, names: list[str], n_select: int) -> pd.DataFrame:
-    "The results table of the models `names` of `exp`, each at its chosen checkpoint."
+    "The results table of the models `names` of `exp`, each at its final EMA generator."
     aux, evaluator = get_classifiers(exp)
     rows = []
     for n in names:

@@ -26,14 +26,14 @@ from .fairness import fairness_report
 from .evaluation import calc_metrics, metric_inputs
 
 # %% auto #0
-__all__ = ['STUDY_PRESETS', 'ABLATION_PRESET', 'ABLATION_GROUPS', 'LEDGERS', 'PAIRS', 'ABLATION_PAIRS', 'TARGET_GAIN',
-           'SELECTION_SEED', 'LOSS_ROWS', 'READERS', 'READER_NAMES', 'parse_seeds', 'study_rows', 'SeedRun', 'seed_row',
-           'seed_curves', 'run_seed', 'default_study_dir', 'study_fig_dir', 'study_units', 'run_study',
-           'real_agreement', 'unit_name', 'read_ledger', 'finished', 'collect', 'reruns', 'one_per_row', 't_interval',
-           'lineage', 'seeds_table', 'differences', 'target_verdict', 'verdicts', 'diagnosis', 'readers_note',
-           'check_verdicts', 'selection_table', 'held_out_differences', 'selection_note', 'plateau_table',
-           'plateau_lines', 'finetune_match', 'budget_table', 'levers', 'plateau_figure', 'reading', 'readers',
-           'unit_readers', 'readers_table', 'readers_lines', 'seeds_figure', 'write_study', 'study', 'main']
+__all__ = ['STUDY_PRESETS', 'ABLATION_PRESET', 'ABLATION_GROUPS', 'UNIT_IGNORES', 'LEDGERS', 'PAIRS', 'ABLATION_PAIRS',
+           'TARGET_GAIN', 'SELECTION_SEED', 'LOSS_ROWS', 'READERS', 'READER_NAMES', 'parse_seeds', 'study_rows',
+           'unit_settings', 'SeedRun', 'seed_row', 'seed_curves', 'run_seed', 'default_study_dir', 'study_fig_dir',
+           'study_units', 'run_study', 'real_agreement', 'unit_name', 'read_ledger', 'finished', 'collect', 'reruns',
+           'one_per_row', 't_interval', 'lineage', 'seeds_table', 'differences', 'target_verdict', 'verdicts',
+           'diagnosis', 'readers_note', 'check_verdicts', 'selection_table', 'held_out_differences', 'selection_note',
+           'plateau_table', 'plateau_lines', 'finetune_match', 'budget_table', 'levers', 'plateau_figure', 'reading',
+           'readers', 'unit_readers', 'readers_table', 'readers_lines', 'seeds_figure', 'write_study', 'study', 'main']
 
 # %% ../nbs/04a_seeds.ipynb #c3270714
 def parse_seeds(text: str | int | list[int] # '0-4', '0,2,7', '3', or the numbers themselves
@@ -66,6 +66,16 @@ def study_rows(profile: Profile, preset: str, group: str = "core") -> tuple[str,
         return ABLATION_GROUPS[group]
     return tuple(profile.rebalance.rows if preset == "longtail" else profile.rebalance.extreme_rows)
 
+UNIT_IGNORES = {"rebalance": ("rows", "extreme_rows", "presets", "n_procs"), "fid": None}  # settings no unit's rows depend on (None: the whole section)
+
+def unit_settings(profile: Profile) -> dict:
+    "The settings of `profile` that a study unit's rows depend on: all but which rows section 4 trains, on how many processes, and section 5."
+    d = profile.to_dict()
+    for sec, keys in UNIT_IGNORES.items():
+        if keys is None: d.pop(sec)
+        else: d[sec] = {k: v for k, v in d[sec].items() if k not in keys}
+    return d
+
 @dataclass(frozen=True)
 class SeedRun:
     "One seed of one preset in a study, as plain data for a worker process."
@@ -82,8 +92,8 @@ class SeedRun:
     def shared(self) -> Path: return Path(self.root)/"shared"
     @property
     def key(self) -> str:
-        "A digest of everything that makes the unit's rows: the configuration, the preset, the rows and the seed."
-        return digest(self.profile, self.preset, self.rows, self.seed)
+        "A digest of everything that makes the unit's rows: the settings they depend on, the preset, the rows and the seed."
+        return digest(unit_settings(self.profile), self.preset, self.rows, self.seed)
     @property
     def result(self) -> Path: return self.run_dir/f"rows-{self.key}.json"
     @property
