@@ -28,8 +28,8 @@ from .metrics import class_counts, shares_from_counts, fairness_from_labels
 from .evaluation import metric_inputs, calc_metrics, find_inception_weights, inception_record
 
 # %% auto #0
-__all__ = ['MODEL_SPECS', 'EVAL_METRICS', 'ModelSpec', 'model_specs', 'plan', 'training_images', 'TrainJob', 'job_hook',
-           'train_job', 'make_job', 'run_jobs', 'model_dir', 'classifier_fairness', 'snapshot_scores',
+__all__ = ['MODEL_SPECS', 'EVAL_METRICS', 'ModelSpec', 'model_specs', 'scaled_gan', 'plan', 'training_images', 'TrainJob',
+           'job_hook', 'train_job', 'make_job', 'run_jobs', 'model_dir', 'classifier_fairness', 'snapshot_scores',
            'select_snapshot', 'score_snapshots', 'evaluate_model', 'bias_weights', 'training_set', 'synthetic_set',
            'prepare_jobs', 'chosen_generator', 'evaluate_all']
 
@@ -45,6 +45,7 @@ class ModelSpec:
     weights: str = "biased"       # lambda of the loss: 'biased' (from the biased GAN's shares) or 'unit'
     augment: bool = False         # the loss classifies randomly shifted and turned copies of the fakes
     init: str = "scratch"         # 'scratch', or 'baseline': fine-tune the biased GAN (its networks and optimisers)
+    gan: tuple[tuple[str, float], ...] = () # GAN settings scaled from the profile's (a lever of 04a): (('g_width', 2),), see `scaled_gan`
 
 def model_specs(cfg: RebalanceCfg = RebalanceCfg()) -> dict[str, ModelSpec]:
     "Every row section 4 knows, by name; the `*_bias` rows take the bias loss of `cfg`."
@@ -60,6 +61,10 @@ def model_specs(cfg: RebalanceCfg = RebalanceCfg()) -> dict[str, ModelSpec]:
         ModelSpec("rebalanced_bfs", "synthetic_bfs", label="rebalanced on the paper's faithful BFS set"),
         ModelSpec("rebalanced_rs", "synthetic_rs", label="rebalanced on a rejection-sampled set"),
         ModelSpec("finetune", "synthetic", init="baseline", label="the biased GAN fine-tuned on the balanced synthetic set"),
+        ModelSpec("rebalanced_wide", "synthetic", gan=(("g_width", 2),), label="rebalanced, a generator twice as wide"),
+        ModelSpec("rebalanced_ema", "synthetic", gan=(("ema_beta", 3),), label="rebalanced, an EMA three times as long"),
+        ModelSpec("rebalanced_slow", "synthetic", gan=(("lr", 0.5),), label="rebalanced, half the learning rate"),
+        ModelSpec("rebalanced_fast", "synthetic", gan=(("lr", 2),), label="rebalanced, twice the learning rate"),
         ModelSpec("mixed", "mixed", label="real long-tailed + synthetic, 50/50"),
         ModelSpec("mixed_bias", "mixed", **bias, label="real + synthetic 50/50 + bias loss"),
         ModelSpec("oracle", "balanced", label="oracle (balanced real, same size)"),
@@ -67,6 +72,14 @@ def model_specs(cfg: RebalanceCfg = RebalanceCfg()) -> dict[str, ModelSpec]:
     ]}
 
 MODEL_SPECS = model_specs()  # with the default bias loss: the rows' names and labels
+
+def scaled_gan(cfg: GANCfg, scales: tuple[tuple[str, float], ...]) -> GANCfg:
+    "`cfg` with each setting of `scales` scaled by its factor: a width or a learning rate times it, the EMA's horizon $1/(1-\\beta)$ times it."
+    out = {}
+    for k, f in scales:
+        v = getattr(cfg, k)
+        out[k] = 1 - (1 - v) / f if k == "ema_beta" else int(round(v * f)) if isinstance(v, int) else v * f
+    return replace(cfg, **out)
 
 def plan(profile: Profile, rows: tuple[str, ...] | None = None # default: `profile.rebalance.rows`
         ) -> list[ModelSpec]:
@@ -140,7 +153,7 @@ def make_job(exp: Experiment, spec: ModelSpec, x: Tensor, # (N,C,H,W) the traini
              n_snapshots: int | None = None, # EMA snapshots kept for the checkpoint choice; default: the profile's checkpoints
             ) -> TrainJob:
     "The job that trains `spec` on `x` with the run's device and precision."
-    cfg = exp.profile.gan
+    cfg = scaled_gan(exp.profile.gan, spec.gan)
     if n_snapshots: cfg = replace(cfg, ckpt_every=max(1, cfg.steps // n_snapshots))
     aux = classifier_path(exp, "aux")
     loss = None if not spec.bias_loss else dict(spec=asdict(spec), weights=None if weights is None else weights.tolist(),
