@@ -577,7 +577,8 @@ def seeds_figure(rows: pd.DataFrame, seeds: pd.DataFrame):
     "F and FID of every seed (points) with the mean and 95% interval over seeds (bars), one column per preset."
     import matplotlib.pyplot as plt
     presets = list(rows.preset.unique())
-    fig, axs = plt.subplots(2, len(presets), figsize=(5.5 * len(presets), 6.5), squeeze=False)
+    widths = [max(rows[rows.preset == p].model.nunique(), 3) for p in presets]  # a panel's width follows its number of rows
+    fig, axs = plt.subplots(2, len(presets), figsize=(2.5 + 0.75 * sum(widths), 7.5), squeeze=False, gridspec_kw=dict(width_ratios=widths))
     rng = np.random.default_rng(0)
     for j, p in enumerate(presets):
         models = list(dict.fromkeys(rows[rows.preset == p].model))
@@ -590,7 +591,7 @@ def seeds_figure(rows: pd.DataFrame, seeds: pd.DataFrame):
                 mean, lo, hi = s[f"{what}_mean"], s[f"{what}_lo"], s[f"{what}_hi"]
                 err = [[mean - lo], [hi - mean]] if np.isfinite(lo) else None
                 ax.errorbar(k + 0.3, mean, yerr=err, fmt="o", color="k", ms=4, capsize=3)
-            ax.set_xticks(range(len(models)), models, rotation=20, fontsize=8)
+            ax.set_xticks(range(len(models)), models, rotation=40, ha="right", rotation_mode="anchor", fontsize=8)
             n = int(seeds[seeds.preset == p].n_seeds.max())
             ax.set(ylabel="F (evaluator)" if what == "F" else "FID (evaluator features)",
                    title=f"{p}: {'F' if what == 'F' else 'FID'} over {n} seed{'s' * (n != 1)}")
