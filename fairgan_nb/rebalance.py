@@ -58,6 +58,8 @@ def model_specs(cfg: RebalanceCfg = RebalanceCfg()) -> dict[str, ModelSpec]:
         ModelSpec("rebalanced_bias_relu", "synthetic", "relu_ema", 1.0, label="rebalanced + the paper's term on running soft shares"),
         ModelSpec("rebalanced_reweight", "synthetic", "reweight", 1.0, label="rebalanced + the authors' per-sample reweighting by argmax class"),
         ModelSpec("rebalanced_bias_noaug", "synthetic", **{**bias, "augment": False}, label="rebalanced + bias loss, not augmented"),
+        *(ModelSpec(f"rebalanced_bias_{n}", "synthetic", **{**bias, "coef": cfg.bias_coef * f}, label=f"rebalanced + bias loss, {t}")
+          for n, f, t in (("half", 0.5, "half the coefficient"), ("double", 2, "twice the coefficient"), ("quad", 4, "four times the coefficient"))),
         ModelSpec("rebalanced_bfs", "synthetic_bfs", label="rebalanced on the paper's faithful BFS set"),
         ModelSpec("rebalanced_rs", "synthetic_rs", label="rebalanced on a rejection-sampled set"),
         ModelSpec("finetune", "synthetic", init="baseline", label="the biased GAN fine-tuned on the balanced synthetic set"),

@@ -26,15 +26,15 @@ from .fairness import fairness_report
 from .evaluation import calc_metrics, metric_inputs
 
 # %% auto #0
-__all__ = ['STUDY_PRESETS', 'ABLATION_PRESET', 'ABLATION_GROUPS', 'SELECTION_SEED', 'LEVER_GROUPS', 'LEVER', 'UNIT_IGNORES',
-           'LEDGERS', 'PAIRS', 'ABLATION_PAIRS', 'TARGET_GAIN', 'LOSS_ROWS', 'LEVER_ROWS', 'READERS', 'READER_NAMES',
-           'parse_seeds', 'study_rows', 'unit_settings', 'SeedRun', 'seed_row', 'seed_curves', 'run_seed',
-           'default_study_dir', 'study_fig_dir', 'study_units', 'run_study', 'real_agreement', 'unit_name',
-           'read_ledger', 'finished', 'collect', 'reruns', 'one_per_row', 't_interval', 'lineage', 'seeds_table',
-           'differences', 'target_verdict', 'verdicts', 'diagnosis', 'readers_note', 'check_verdicts',
-           'selection_table', 'held_out_differences', 'lever_choice', 'lever_note', 'selection_note', 'plateau_table',
-           'plateau_lines', 'finetune_match', 'budget_table', 'levers', 'plateau_figure', 'reading', 'readers',
-           'unit_readers', 'readers_table', 'readers_lines', 'seeds_figure', 'write_study', 'study', 'main']
+__all__ = ['STUDY_PRESETS', 'ABLATION_PRESET', 'ABLATION_GROUPS', 'SELECTION_SEED', 'CHOICES', 'UNIT_IGNORES', 'LEDGERS', 'PAIRS',
+           'ABLATION_PAIRS', 'TARGET_GAIN', 'LOSS_ROWS', 'READERS', 'READER_NAMES', 'parse_seeds', 'Choice',
+           'study_rows', 'unit_settings', 'SeedRun', 'seed_row', 'seed_curves', 'run_seed', 'default_study_dir',
+           'study_fig_dir', 'study_units', 'run_study', 'real_agreement', 'unit_name', 'read_ledger', 'finished',
+           'collect', 'reruns', 'one_per_row', 't_interval', 'lineage', 'seeds_table', 'differences', 'target_verdict',
+           'verdicts', 'diagnosis', 'readers_note', 'check_verdicts', 'selection_table', 'held_out_differences',
+           'choice_pick', 'choice_note', 'choice_tables', 'selection_note', 'plateau_table', 'plateau_lines',
+           'finetune_match', 'budget_table', 'levers', 'plateau_figure', 'reading', 'readers', 'unit_readers',
+           'readers_table', 'readers_lines', 'seeds_figure', 'write_study', 'study', 'main']
 
 # %% ../nbs/04a_seeds.ipynb #c3270714
 def parse_seeds(text: str | int | list[int] # '0-4', '0,2,7', '3', or the numbers themselves
@@ -59,13 +59,29 @@ ABLATION_GROUPS = {  # the ablations of one seed, in two units of about equal co
     "ablations_a": ("baseline", "rebalanced_bfs", "rebalanced_rs", "finetune", "rebalanced_bias_relu"),
     "ablations_b": ("rebalanced_reweight", "mixed", "oracle_2x")}
 SELECTION_SEED = 0  # the seed on which the method's choices are made; the verdicts on them use the other seeds
-LEVER_GROUPS = {  # one GAN setting changed from `rebalanced` (04_training's levers), tried on the selection seed in two units
-    "levers_a": ("rebalanced_wide", "rebalanced_ema"), "levers_b": ("rebalanced_slow", "rebalanced_fast")}
-LEVER = "rebalanced_slow"  # the lever chosen on the selection seed (`lever_choice`, `04_levers`); the `lever` group trains it on the other seeds
+@dataclass(frozen=True)
+class Choice:
+    "A setting fixed on the selection seed: its candidate rows train there only, and the one picked is judged against `reference` on the other seeds."
+    reference: str     # the row with the profile's setting
+    groups: tuple[tuple[str, tuple[str, ...]], ...] # (unit group, candidate rows): the units that train the candidates on the selection seed
+    chosen: str | None # the candidate the selection seed picked (`choice_pick`), trained on the other seeds; None: not made yet
+    what: str          # what is chosen, in the sentences
+    @property
+    def candidates(self) -> tuple[str, ...]: return tuple(m for _, g in self.groups for m in g)
+    @property
+    def rows(self) -> tuple[str, ...]: return (self.reference,) + self.candidates
+
+CHOICES = {  # name -> the choice; the unit group `name` trains the chosen candidate, beside the seed's baseline, on the other seeds
+    "lever": Choice("rebalanced", (("levers_a", ("rebalanced_wide", "rebalanced_ema")), ("levers_b", ("rebalanced_slow", "rebalanced_fast"))),
+                    "rebalanced_slow", "lever"),  # one GAN setting scaled (04_training's levers)
+    "coef": Choice("rebalanced_bias", (("coefs_a", ("rebalanced_bias_half", "rebalanced_bias_double")), ("coefs_b", ("rebalanced_bias_quad",))),
+                   "rebalanced_bias_quad", "coefficient"),  # the bias loss's weight in the generator loss, halved, doubled, four times
+}
 
 def _groups() -> dict[str, tuple[str, ...]]:
     "Every group of rows a study unit can train besides the core rows."
-    return {**ABLATION_GROUPS, **LEVER_GROUPS, "lever": ("baseline", LEVER)}
+    return {**ABLATION_GROUPS, **{g: rows for c in CHOICES.values() for g, rows in c.groups},
+            **{n: ("baseline", c.chosen) for n, c in CHOICES.items() if c.chosen}}
 
 def study_rows(profile: Profile, preset: str, group: str = "core") -> tuple[str, ...]:
     "The rows a study trains on `preset`: the profile's section-4 rows (its `extreme_rows` on the extreme preset), or an ablation group's."
@@ -181,14 +197,16 @@ def _seed_list(seeds) -> list[int]: return parse_seeds(seeds) if seeds not in (N
 
 def study_units(cfg: Profile, root: Path, seeds=(0, 1, 2, 3, 4), presets=STUDY_PRESETS,
                 ablation_seeds=(), # seeds of the ablations on `ABLATION_PRESET`; () or None: none
-                lever_seeds=(), # seeds of the levers: on `SELECTION_SEED` every one (`LEVER_GROUPS`), on the others the chosen `LEVER`
+                choice_seeds=(), # seeds of the `CHOICES`: on `SELECTION_SEED` every candidate, on the others the chosen one
                ) -> list[SeedRun]:
-    "The study's units in the order they run: the core rows seed by seed (presets interleaved), the ablation groups, the levers."
+    "The study's units in the order they run: the core rows seed by seed (presets interleaved), the ablation groups, the choices."
     core = [SeedRun(cfg, p, s, root) for s in _seed_list(seeds) for p in presets]
     abl = [SeedRun(cfg, ABLATION_PRESET, s, root, g) for g in ABLATION_GROUPS for s in _seed_list(ablation_seeds)]
-    lev = _seed_list(lever_seeds)
-    return (core + abl + [SeedRun(cfg, ABLATION_PRESET, SELECTION_SEED, root, g) for g in LEVER_GROUPS if SELECTION_SEED in lev]
-            + [SeedRun(cfg, ABLATION_PRESET, s, root, "lever") for s in lev if s != SELECTION_SEED])
+    ch, out = _seed_list(choice_seeds), []
+    for name, c in CHOICES.items():
+        out += [SeedRun(cfg, ABLATION_PRESET, SELECTION_SEED, root, g) for g, _ in c.groups if SELECTION_SEED in ch]
+        out += [SeedRun(cfg, ABLATION_PRESET, s, root, name) for s in ch if s != SELECTION_SEED and c.chosen]
+    return core + abl + out
 
 def run_study(profile: str | Profile = "quick", seeds=(0, 1, 2, 3, 4), presets=STUDY_PRESETS,
               root: str | Path | None = None, # the study's folder; default: runs/study-<profile>
@@ -197,12 +215,12 @@ def run_study(profile: str | Profile = "quick", seeds=(0, 1, 2, 3, 4), presets=S
               progress: bool = True,
               ablation_seeds=(), # seeds of the ablations (`ABLATION_GROUPS` on `ABLATION_PRESET`)
               fig_dir: str | Path | None = None, # where earlier aggregates are (`read_ledger`); default: `study_fig_dir`
-              lever_seeds=(), # seeds of the levers (`LEVER_GROUPS` on the selection seed, `LEVER` on the others)
+              choice_seeds=(), # seeds of the `CHOICES` (every candidate on the selection seed, the chosen one on the others)
              ) -> pd.DataFrame:
     "Run (or resume) the study and return the rows of every finished unit."
     cfg = experiment_profile(profile, DEFAULT_EXPERIMENT, overrides)
     root = Path(root or default_study_dir(cfg.name)).resolve()
-    units = study_units(cfg, root, seeds, presets, ablation_seeds, lever_seeds)
+    units = study_units(cfg, root, seeds, presets, ablation_seeds, choice_seeds)
     (root/"shared").mkdir(parents=True, exist_ok=True)
     ledger = read_ledger(fig_dir or study_fig_dir(cfg, root))
     todo = [u for u in units if not finished(u, ledger)]
@@ -393,8 +411,6 @@ def check_verdicts(lines: list[str], seeds: pd.DataFrame, diffs: pd.DataFrame):
 # %% ../nbs/04a_seeds.ipynb #b75426ec
 LOSS_ROWS = ("rebalanced", "rebalanced_bias", "rebalanced_bias_relu", "rebalanced_reweight")  # no term, and the trained terms
 
-LEVER_ROWS = ("rebalanced",) + tuple(m for g in LEVER_GROUPS.values() for m in g)  # no setting changed, and each lever
-
 def selection_table(rows: pd.DataFrame, preset: str = ABLATION_PRESET, seed: int = SELECTION_SEED,
                     models: tuple[str, ...] = LOSS_ROWS) -> pd.DataFrame:
     "The variants `models` on the selection seed alone, ranked by F on the auxiliary classifier's labels (the method's own instrument)."
@@ -407,21 +423,26 @@ def held_out_differences(rows: pd.DataFrame, choice: str = "rebalanced_bias", se
     "The chosen variant against every other of `models`, paired over the seeds other than the selection seed."
     return differences(rows[rows.seed != seed], [(choice, m) for m in models if m != choice])
 
-def lever_choice(sel: pd.DataFrame) -> str | None:
-    "The lever the selection seed picks: the lowest auxiliary-classifier F among the levers (`rebalanced` itself excluded); None without one."
-    lv = sel[sel.model != "rebalanced"]
-    return None if lv.empty else lv.iloc[0].model
+def choice_pick(sel: pd.DataFrame, c: Choice) -> str | None:
+    "The candidate of `c` the selection seed picks: the lowest auxiliary-classifier F among them (the reference excluded); None without one."
+    cand = sel[sel.model.isin(c.candidates)]
+    return None if cand.empty else cand.iloc[0].model
 
-def lever_note(sel: pd.DataFrame, held: pd.DataFrame) -> str:
-    "Which GAN setting the selection seed picks, where `rebalanced` ranks, and the choice against `rebalanced` on the other seeds (F and FID)."
-    best = lever_choice(sel)
-    if best is None: return "no lever on the selection seed yet"
-    out = [f"on seed {SELECTION_SEED} alone the lever with the lowest F by the auxiliary classifier is `{best}` ({sel[sel.model == best].F_aux.iloc[0]:.3f})"
-           + (f"; `rebalanced` ({sel[sel.model == 'rebalanced'].F_aux.iloc[0]:.3f}) ranks {int(sel[sel.model == 'rebalanced']['rank'].iloc[0])} of {len(sel)}"
-              if "rebalanced" in set(sel.model) else "")]
-    h = held[(held.a == best) & (held.b == "rebalanced")]
+def choice_note(c: Choice, sel: pd.DataFrame, held: pd.DataFrame) -> str:
+    "Which candidate of `c` the selection seed picks, where the reference ranks, and the pick against the reference on the other seeds (F and FID)."
+    best, ref = choice_pick(sel, c), c.reference
+    if best is None: return f"no {c.what} on the selection seed yet"
+    out = [f"on seed {SELECTION_SEED} alone the {c.what} with the lowest F by the auxiliary classifier is `{best}` ({sel[sel.model == best].F_aux.iloc[0]:.3f})"
+           + (f"; `{ref}` ({sel[sel.model == ref].F_aux.iloc[0]:.3f}) ranks {int(sel[sel.model == ref]['rank'].iloc[0])} of {len(sel)}"
+              if ref in set(sel.model) else "")]
+    h = held[(held.a == best) & (held.b == ref)]
     out += [f"on the other seeds, {r.verdict}" for r in h.itertuples()] or [f"`{best}` has not been trained on the other seeds yet"]
     return "; ".join(out) + "."
+
+def choice_tables(one: pd.DataFrame, c: Choice) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "The selection seed's ranking of `c`'s rows, and the pick against every other of them on the other seeds."
+    sel = selection_table(one, models=c.rows)
+    return sel, held_out_differences(one, choice_pick(sel, c) or c.reference, models=c.rows)
 
 def selection_note(sel: pd.DataFrame, held: pd.DataFrame, choice: str = "rebalanced_bias") -> str:
     "What the selection seed picks, and what the other seeds say about the profile's choice."
@@ -619,10 +640,10 @@ def write_study(rows: pd.DataFrame, fig_dir: str | Path, wall_s: dict | None = N
     sel, held = selection_table(one), held_out_differences(one)
     save_table(sel.round(4), "04_selection", fig_dir, latex=False)
     extra = dict(selection=selection_note(sel, held))
-    lsel = selection_table(one, models=LEVER_ROWS)
-    if lever_choice(lsel) is not None:  # the GAN settings tried on the selection seed, and the chosen one on the others
-        save_table(lsel.round(4), "04_levers", fig_dir, latex=False)
-        extra.update(lever=lever_note(lsel, held_out_differences(one, lever_choice(lsel), models=LEVER_ROWS)))
+    for name, c in CHOICES.items():  # the candidates tried on the selection seed, and the chosen one on the others
+        csel, cheld = choice_tables(one, c)
+        if choice_pick(csel, c) is not None:
+            save_table(csel.round(4), f"04_{name}s", fig_dir, latex=False); extra[name] = choice_note(c, csel, cheld)
     if curves is not None and not curves.empty:
         pl = plateau_table(curves)
         save_table(curves, "04_curves", fig_dir, latex=False)  # unrounded: with the rows, what a later study resumes from
@@ -651,7 +672,7 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--seeds", default="0-4", help="seeds of the method: 0-4, 0,2,7 ... (default: 0-4)")
     ap.add_argument("--presets", default=",".join(STUDY_PRESETS), help="longtail, extreme or both, comma-separated (default: both)")
     ap.add_argument("--ablation-seeds", default="0-2", help=f"seeds of the ablations on {ABLATION_PRESET}; 'none' for none (default: 0-2)")
-    ap.add_argument("--lever-seeds", default="0-4", help=f"seeds of the levers: all of them on seed {SELECTION_SEED}, the chosen one on the others; 'none' for none (default: 0-4)")
+    ap.add_argument("--choice-seeds", default="0-4", help=f"seeds of the choices (the GAN levers, the loss's coefficient): every candidate on seed {SELECTION_SEED}, the chosen one on the others; 'none' for none (default: 0-4)")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                     help="change one setting of the profile (repeatable)")
     ap.add_argument("--root", default=None, help="the study's folder (default: runs/study-<profile>)")
@@ -663,7 +684,7 @@ def _parser() -> argparse.ArgumentParser:
 def study(profile: str = "quick", seeds="0-4", presets=STUDY_PRESETS, root=None, fig_dir=None, overrides=None,
           n_procs: int = 2, aggregate_only: bool = False, progress: bool = True,
           ablation_seeds="0-2", # seeds of the ablations; None or 'none': none
-          lever_seeds="0-4", # seeds of the levers (every lever on the selection seed, the chosen one on the others); None or 'none': none
+          choice_seeds="0-4", # seeds of the `CHOICES` (every candidate on the selection seed, the chosen one on the others); None or 'none': none
          ) -> tuple[pd.DataFrame, list[str]]:
     "Run (or resume) the study, then aggregate its finished units into the tables; return the rows and the verdicts."
     presets = [p.strip() for p in presets.split(",")] if isinstance(presets, str) else list(presets)
@@ -672,8 +693,8 @@ def study(profile: str = "quick", seeds="0-4", presets=STUDY_PRESETS, root=None,
     cfg = experiment_profile(profile, DEFAULT_EXPERIMENT, overrides)
     root = Path(root or default_study_dir(cfg.name)).resolve(); t0 = time.time()
     fig = Path(fig_dir) if fig_dir else study_fig_dir(cfg, root)
-    units, ledger = study_units(cfg, root, seeds, presets, ablation_seeds, lever_seeds), read_ledger(fig)
-    rows = collect(units, ledger) if aggregate_only else run_study(cfg, seeds, presets, root, None, n_procs, progress, ablation_seeds, fig, lever_seeds)
+    units, ledger = study_units(cfg, root, seeds, presets, ablation_seeds, choice_seeds), read_ledger(fig)
+    rows = collect(units, ledger) if aggregate_only else run_study(cfg, seeds, presets, root, None, n_procs, progress, ablation_seeds, fig, choice_seeds)
     if rows.empty: raise FileNotFoundError(f"no finished seeds under {root}: run without --aggregate first")
     before = json.loads((fig/"04_study.json").read_text()) if (fig/"04_study.json").exists() else {}
     walls = {unit_name(u): (json.loads(u.result.read_text())["wall_s"] if u.result.exists() else before.get("wall_s", {}).get("units", {}).get(unit_name(u)))
@@ -690,7 +711,7 @@ def main(argv: list[str] | None = None) -> int:
     a = _parser().parse_args(argv)
     try:
         _, lines = study(a.profile, a.seeds, a.presets, a.root, a.fig_dir, a.overrides, a.procs, a.aggregate, ablation_seeds=a.ablation_seeds,
-                         lever_seeds=a.lever_seeds)
+                         choice_seeds=a.choice_seeds)
         print("\n".join(lines)); return 0
     except (FileNotFoundError, ValueError) as e:
         print(f"fairgan-study: {e}", file=sys.stderr); return 1
