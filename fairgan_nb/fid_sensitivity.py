@@ -14,7 +14,7 @@ from .core import cached
 from .data import longtail_shares
 from .baseline import Experiment, fixed_latents, recorded_models
 from .models import generate, predict_proba, fingerprint, load_model
-from .rebalance import MODEL_SPECS, chosen_generator
+from .rebalance import MODEL_SPECS
 from .evaluation import (ClassifierFeatures, compute_features, fid_from_features, kid_from_features,
                                    reweighted_fid)
 
@@ -79,13 +79,12 @@ def describe_gan(name: str) -> str:
     if m: return f"baseline fine-tuned {m[1]} steps" + ("" if m[2] == "none" else f" with the {m[2]} term")
     return name
 
-def other_gans(exp: Experiment, n_select: int, # samples section 4 chooses its checkpoints on
-               exclude=("baseline",)) -> dict:
-    "The GANs sections 3 and 4 trained under this configuration besides `exclude`, named by `describe_gan`, each at the checkpoint section 4 scores; exact duplicates once."
+def other_gans(exp: Experiment, exclude=("baseline",)) -> dict:
+    "The GANs sections 3 and 4 trained under this configuration besides `exclude`, named by `describe_gan`, each at its final EMA generator (the one section 4 scores); exact duplicates once."
     out, seen = {}, set()
     for name, d in sorted({**recorded_models(exp, "04"), **recorded_models(exp, "03")}.items()):
         if name in exclude or not (d/"G_ema.pt").exists(): continue
-        G = chosen_generator(exp, name, n_select)[0] if name in MODEL_SPECS else load_model(d/"G_ema.pt", "generator", exp.device)
+        G = load_model(d/"G_ema.pt", "generator", exp.device)
         if (fp := fingerprint(G)) in seen: continue  # e.g. a term without a gradient leaves the weights as without it
         seen.add(fp); out[describe_gan(name)] = G
     return out

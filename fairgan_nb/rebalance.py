@@ -31,7 +31,7 @@ from .evaluation import metric_inputs, calc_metrics, find_inception_weights, inc
 __all__ = ['MODEL_SPECS', 'EVAL_METRICS', 'ModelSpec', 'model_specs', 'scaled_gan', 'plan', 'training_images', 'TrainJob',
            'job_hook', 'train_job', 'make_job', 'run_jobs', 'model_dir', 'classifier_fairness', 'snapshot_scores',
            'select_snapshot', 'score_snapshots', 'evaluate_model', 'bias_weights', 'training_set', 'synthetic_set',
-           'prepare_jobs', 'chosen_generator', 'evaluate_all']
+           'prepare_jobs', 'final_generator', 'evaluate_all']
 
 # %% ../nbs/04_training.ipynb #8e30dfb4
 @dataclass(frozen=True)
@@ -298,16 +298,16 @@ def prepare_jobs(exp: Experiment, names: list[str], n_select: int, n_snapshots: 
     return jobs
 
 # %% ../nbs/04_training.ipynb #ede13263
-def chosen_generator(exp: Experiment, name: str, n_select: int | None = None, aux=None):
-    "The generator scored as `name` in every table, and its step: every model's final EMA generator (one rule; `n_select` and `aux` are unused)."
-    if name == "baseline": return get_baseline_gan(exp), exp.profile.gan.steps
+def final_generator(exp: Experiment, name: str, progress: bool = True):
+    "The generator scored as `name` in every table, and its step: every model's final EMA generator (one rule)."
+    if name == "baseline": return get_baseline_gan(exp, progress=progress), exp.profile.gan.steps
     return load_model(model_dir(exp, name)/"G_ema.pt", "generator", exp.device), exp.profile.gan.steps
 
-def evaluate_all(exp: Experiment, names: list[str], n_select: int) -> pd.DataFrame:
+def evaluate_all(exp: Experiment, names: list[str]) -> pd.DataFrame:
     "The results table of the models `names` of `exp`, each at its final EMA generator."
-    aux, evaluator = get_classifiers(exp)
+    _, evaluator = get_classifiers(exp)
     rows = []
     for n in names:
-        G, step = chosen_generator(exp, n, n_select, aux)
+        G, step = final_generator(exp, n)
         rows.append(dict(preset=exp.tag, label=MODEL_SPECS[n].label, step=step, **evaluate_model(exp, n, G, evaluator)))
     return pd.DataFrame(rows)

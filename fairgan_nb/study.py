@@ -17,11 +17,11 @@ from tqdm.auto import tqdm
 from .config import PROFILES, Profile, digest
 from .core import (DEFAULT_EXPERIMENT, committed_figures, difference_verdict, git_commit, repo_root, save_figure, save_json,
                              save_table)
-from .models import generate, load_model, predict_proba
+from .models import generate, predict_proba
 from .metrics import fairness_from_labels
 from .experiments import experiment_profile
 from .baseline import Experiment, fixed_latents, get_baseline_gan, get_classifiers, get_third_reader, setup_experiment
-from .rebalance import model_dir, prepare_jobs, run_jobs, _score_snapshots
+from .rebalance import model_dir, prepare_jobs, run_jobs, final_generator, _score_snapshots
 from .fairness import fairness_report
 from .evaluation import calc_metrics, metric_inputs
 
@@ -139,9 +139,6 @@ def seed_row(exp: Experiment, name: str, G, aux, evaluator) -> dict:
                 F_aux=fairness_from_labels(ya, exp.n_classes), agree=(ya == ye).double().mean().item(),
                 fid=q["fid"], kid=q["kid"], min_share=f["min_share"], max_share=f["max_share"])
 
-def _final_generator(exp: Experiment, name: str):
-    return get_baseline_gan(exp, progress=False) if name == "baseline" else load_model(model_dir(exp, name)/"G_ema.pt", "generator", exp.device)
-
 def seed_curves(exp: Experiment, name: str) -> list[dict]:
     "F against training steps of row `name`: each kept EMA snapshot's samples read by both classifiers (the checkpoint-choice latents)."
     paths = sorted((model_dir(exp, name)/"snapshots").glob("G_ema-*.pt"))
@@ -170,7 +167,7 @@ def run_seed(u: SeedRun, threads: int = 1) -> list[dict]:
             jobs = prepare_jobs(exp, [n for n in u.rows if n != "baseline"], exp.profile.rebalance.n_select,
                                 exp.profile.rebalance.n_snapshots)
         run_jobs(jobs, 1)
-        rows = [seed_row(exp, n, _final_generator(exp, n), aux, evaluator) for n in u.rows]
+        rows = [seed_row(exp, n, final_generator(exp, n, progress=False)[0], aux, evaluator) for n in u.rows]
         curves = [c for n in u.rows for c in seed_curves(exp, n)]  # the rows with snapshots (a baseline from before they were kept has none)
     save_json(dict(rows=rows, curves=curves, wall_s=round(time.time() - t0, 1), threads=threads, commit=git_commit()), u.result)
     return rows
@@ -554,7 +551,7 @@ def unit_readers(u: SeedRun) -> Path:
     def read(x): return {k: predict_proba(c, x).argmax(1) for k, c in rd.items()}
     rows = []
     for name in u.rows:
-        G = _final_generator(exp, name)
+        G = final_generator(exp, name, progress=False)[0]
         rows.append(dict(preset=exp.tag, seed=exp.seed, model=name,
                          **reading(read(generate(G, fixed_latents(exp, n, G.z_dim, "checkpoint_choice"))), exp.n_classes)))
     s = exp.data.split; x = s.x_heldout[s.y_heldout < exp.n_classes]
