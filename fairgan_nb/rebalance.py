@@ -152,7 +152,7 @@ def train_job(job: TrainJob) -> str:
 # %% ../nbs/04_training.ipynb #3c9f1a6d
 def make_job(exp: Experiment, spec: ModelSpec, x: Tensor, # (N,C,H,W) the training images in [-1,1]
              weights: Tensor | None, # (K,) lambda_r of the bias loss; None: unit weights
-             n_snapshots: int | None = None, # EMA snapshots kept for the checkpoint choice; default: the profile's checkpoints
+             n_snapshots: int | None = None, # EMA snapshots kept (F against steps, the checkpoint check); default: the profile's checkpoints
             ) -> TrainJob:
     "The job that trains `spec` on `x` with the run's device and precision."
     cfg = scaled_gan(exp.profile.gan, spec.gan)
