@@ -16,4 +16,5 @@ dist.all_gather(gathered, flat)
 if rank == 0:
     same = all(torch.equal(gathered[0], g) for g in gathered)
     open(f"{out}/sync.txt", "w").write(f"world={world} same={same}\n")
+dist.barrier()  # no rank tears the group down while another still talks to it (gloo aborts on a vanished peer)
 dist.destroy_process_group()
