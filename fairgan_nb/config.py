@@ -99,7 +99,8 @@ class BiasCfg:
 ALL_ROWS = ("baseline", "rebalanced", "rebalanced_bias", "rebalanced_bias_paper", "rebalanced_bias_relu",
             "rebalanced_reweight", "rebalanced_bias_noaug", "rebalanced_bias_half", "rebalanced_bias_double", "rebalanced_bias_quad",
             "rebalanced_bfs", "rebalanced_rs", "finetune",
-            "rebalanced_wide", "rebalanced_ema", "rebalanced_slow", "rebalanced_fast", "mixed", "mixed_bias",
+            "rebalanced_wide", "rebalanced_ema", "rebalanced_slow", "rebalanced_fast", "rebalanced_conf_low", "rebalanced_conf_high",
+            "mixed", "mixed_bias",
             "oracle", "oracle_2x") # every row section 4 knows
 
 # %% ../nbs/00_config.ipynb #5d9abed2

@@ -20,7 +20,7 @@ from .train import train_gan
 from .baseline import (Experiment, gan_dir, classifier_path, get_classifiers, get_baseline_gan,
                                  fixed_latents, record_models, recorded_models)
 from .bias_loss import BiasLoss, make_bias_loss, class_weights_from_shares
-from .exploration import (get_balanced_set, search_set, search_cfg, cached_set,
+from .exploration import (get_balanced_set, search_set, search_cfg, training_search, cached_set,
                                    balanced_set_path, seed_start)
 from .bfs import rejection_sample
 from .fairness import fairness_report
@@ -28,10 +28,10 @@ from .metrics import class_counts, shares_from_counts, fairness_from_labels
 from .evaluation import metric_inputs, calc_metrics, find_inception_weights, inception_record
 
 # %% auto #0
-__all__ = ['MODEL_SPECS', 'EVAL_METRICS', 'ModelSpec', 'model_specs', 'scaled_gan', 'plan', 'training_images', 'TrainJob',
-           'job_hook', 'train_job', 'make_job', 'run_jobs', 'model_dir', 'classifier_fairness', 'snapshot_scores',
-           'select_snapshot', 'score_snapshots', 'evaluate_model', 'bias_weights', 'training_set', 'synthetic_set',
-           'prepare_jobs', 'final_generator', 'evaluate_all']
+__all__ = ['MODEL_SPECS', 'EVAL_METRICS', 'ModelSpec', 'model_specs', 'scaled_gan', 'plan', 'set_name', 'training_images',
+           'TrainJob', 'job_hook', 'train_job', 'make_job', 'run_jobs', 'model_dir', 'classifier_fairness',
+           'snapshot_scores', 'select_snapshot', 'score_snapshots', 'evaluate_model', 'bias_weights', 'training_set',
+           'synthetic_set', 'prepare_jobs', 'final_generator', 'evaluate_all']
 
 # %% ../nbs/04_training.ipynb #8e30dfb4
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class ModelSpec:
     augment: bool = False         # the loss classifies randomly shifted and turned copies of the fakes
     init: str = "scratch"         # 'scratch', or 'baseline': fine-tune the biased GAN (its networks and optimisers)
     gan: tuple[tuple[str, float], ...] = () # GAN settings scaled from the profile's (a lever of 04a): (('g_width', 2),), see `scaled_gan`
+    confidence: float | None = None # the training search's acceptance confidence (a choice of 04a); None: `explore.train_confidence`
 
 def model_specs(cfg: RebalanceCfg = RebalanceCfg()) -> dict[str, ModelSpec]:
     "Every row section 4 knows, by name; the `*_bias` rows take the bias loss of `cfg`."
@@ -67,6 +68,8 @@ def model_specs(cfg: RebalanceCfg = RebalanceCfg()) -> dict[str, ModelSpec]:
         ModelSpec("rebalanced_ema", "synthetic", gan=(("ema_beta", 3),), label="rebalanced, an EMA three times as long"),
         ModelSpec("rebalanced_slow", "synthetic", gan=(("lr", 0.5),), label="rebalanced, half the learning rate"),
         ModelSpec("rebalanced_fast", "synthetic", gan=(("lr", 2),), label="rebalanced, twice the learning rate"),
+        ModelSpec("rebalanced_conf_low", "synthetic", confidence=0.6, label="rebalanced, the search accepting at confidence 0.6"),
+        ModelSpec("rebalanced_conf_high", "synthetic", confidence=0.99, label="rebalanced, the search accepting at confidence 0.99"),
         ModelSpec("mixed", "mixed", label="real long-tailed + synthetic, 50/50"),
         ModelSpec("mixed_bias", "mixed", **bias, label="real + synthetic 50/50 + bias loss"),
         ModelSpec("oracle", "balanced", label="oracle (balanced real, same size)"),
@@ -92,6 +95,11 @@ def plan(profile: Profile, rows: tuple[str, ...] | None = None # default: `profi
     return [specs[n] for n in rows]
 
 # %% ../nbs/04_training.ipynb #92889914
+def set_name(spec: ModelSpec) -> str:
+    "The name of the synthetic set `spec` trains on: its data kind ('synthetic' for the 50/50 mix), with the search's confidence where the spec sets one."
+    kind = "synthetic" if spec.data == "mixed" else spec.data
+    return kind if spec.confidence is None else f"{kind}@{spec.confidence:g}"
+
 def training_images(exp: Experiment, spec: ModelSpec,
                     synth: Tensor | dict[str, Tensor] # (N,C,H,W) the balanced synthetic images, or the synthetic sets by `data` name
                    ) -> Tensor:
@@ -99,8 +107,8 @@ def training_images(exp: Experiment, spec: ModelSpec,
     d, sets = exp.data, synth if isinstance(synth, dict) else {"synthetic": synth}
     if spec.data == "longtail": return d.x_train
     if spec.data.startswith("synthetic"):
-        if spec.data not in sets: raise ValueError(f"{spec.name}: no synthetic set {spec.data!r} given; have {', '.join(sets)}")
-        return sets[spec.data]
+        if set_name(spec) not in sets: raise ValueError(f"{spec.name}: no synthetic set {set_name(spec)!r} given; have {', '.join(sets)}")
+        return sets[set_name(spec)]
     synth = sets.get("synthetic")
     if spec.data == "mixed":
         real = d.x_train.repeat(math.ceil(len(synth) / len(d.x_train)), 1, 1, 1)[:len(synth)]
@@ -265,17 +273,20 @@ def bias_weights(exp: Experiment, G, aux, n: int) -> Tensor:
     y = predict_proba(aux, generate(G, fixed_latents(exp, n, G.z_dim, "checkpoint_choice"))).argmax(1)
     return class_weights_from_shares(shares_from_counts(class_counts(y, exp.n_classes)).tolist())
 
-def training_set(exp: Experiment, G, aux):
+def training_set(exp: Experiment, G, aux, confidence: float | None = None # the search's acceptance confidence; None: the profile's
+                ):
     "The balanced latent set the rebalanced GANs train on: the training search's, or the faithful BFS set where that finds nothing."
-    bset = get_balanced_set(exp, G, aux)
+    cfg = training_search(exp.profile) if confidence is None else replace(training_search(exp.profile), confidence=confidence)
+    bset = get_balanced_set(exp, G, aux, cfg)
     if len(bset) == 0:  # a barely trained generator (smoke) never reaches the training search's confidence
-        print("the training search found no latents; using the faithful BFS set instead")
+        print(f"the training search (confidence {cfg.confidence:g}) found no latents; using the faithful BFS set instead")
         bset = search_set(exp, G, aux, search_cfg(exp.profile), "balanced_set_faithful", progress=False)
     return bset
 
 def synthetic_set(exp: Experiment, G, aux, kind: str = "synthetic"):
-    "The balanced latent set `kind`: 'synthetic' (the training search), 'synthetic_bfs' (the paper's faithful BFS) or 'synthetic_rs' (rejection sampling with the training search's acceptance rule); same quota, cached."
+    "The balanced latent set `kind`: 'synthetic' (the training search; 'synthetic@0.99' at another confidence), 'synthetic_bfs' (the paper's faithful BFS) or 'synthetic_rs' (rejection sampling with the training search's acceptance rule); same quota, cached."
     if kind == "synthetic": return training_set(exp, G, aux)
+    if kind.startswith("synthetic@"): return training_set(exp, G, aux, float(kind.partition("@")[2]))
     if kind == "synthetic_bfs": return search_set(exp, G, aux, search_cfg(exp.profile), "balanced_set_faithful", progress=False)
     if kind == "synthetic_rs":
         rule = training_set(exp, G, aux).params.get("confidence")  # the acceptance rule of the set the rebalanced GANs train on
@@ -289,7 +300,7 @@ def prepare_jobs(exp: Experiment, names: list[str], n_select: int, n_snapshots: 
     aux, _ = get_classifiers(exp)
     G = get_baseline_gan(exp)
     specs = [s for s in plan(exp.profile, names) if s.name != "baseline"]
-    kinds = {"synthetic" if s.data == "mixed" else s.data for s in specs if s.data.startswith("synthetic") or s.data == "mixed"}
+    kinds = {set_name(s) for s in specs if s.data.startswith("synthetic") or s.data == "mixed"}
     sets = {k: synthetic_set(exp, G, aux, k).images(G) for k in sorted(kinds)}
     w = bias_weights(exp, G, aux, n_select) if any(s.bias_loss and s.weights == "biased" for s in specs) else None
     jobs = [make_job(exp, s, training_images(exp, s, sets), w if s.bias_loss and s.weights == "biased" else None, n_snapshots)

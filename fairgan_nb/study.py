@@ -76,6 +76,8 @@ CHOICES = {  # name -> the choice; the unit group `name` trains the chosen candi
                     "rebalanced_slow", "lever"),  # one GAN setting scaled (04_training's levers)
     "coef": Choice("rebalanced_bias", (("coefs_a", ("rebalanced_bias_half", "rebalanced_bias_double")), ("coefs_b", ("rebalanced_bias_quad",))),
                    "rebalanced_bias_quad", "coefficient"),  # the bias loss's weight in the generator loss, halved, doubled, four times
+    "confidence": Choice("rebalanced", (("confidences_a", ("rebalanced_conf_low", "rebalanced_conf_high")),), None,
+                         "search confidence"),  # the training search's acceptance confidence: 0.6 and 0.99 against the profile's 0.9
 }
 
 def _groups() -> dict[str, tuple[str, ...]]:
@@ -669,7 +671,7 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--seeds", default="0-4", help="seeds of the method: 0-4, 0,2,7 ... (default: 0-4)")
     ap.add_argument("--presets", default=",".join(STUDY_PRESETS), help="longtail, extreme or both, comma-separated (default: both)")
     ap.add_argument("--ablation-seeds", default="0-2", help=f"seeds of the ablations on {ABLATION_PRESET}; 'none' for none (default: 0-2)")
-    ap.add_argument("--choice-seeds", default="0-4", help=f"seeds of the choices (the GAN levers, the loss's coefficient): every candidate on seed {SELECTION_SEED}, the chosen one on the others; 'none' for none (default: 0-4)")
+    ap.add_argument("--choice-seeds", default="0-4", help=f"seeds of the choices (the GAN levers, the loss's coefficient, the search's confidence): every candidate on seed {SELECTION_SEED}, the chosen one on the others; 'none' for none (default: 0-4)")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.FIELD=VALUE",
                     help="change one setting of the profile (repeatable)")
     ap.add_argument("--root", default=None, help="the study's folder (default: runs/study-<profile>)")
