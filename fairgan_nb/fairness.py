@@ -7,6 +7,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 from .core import cached
+from .config import tensor_digest
 from .models import generate, predict_proba, fingerprint
 from .train import evaluate_classifier
 from .baseline import Experiment, fixed_latents
@@ -23,10 +24,12 @@ def label_generator(G, evaluator, z: Tensor, # (N, z_dim) latents
     return torch.cat([predict_proba(evaluator, generate(G, b, batch_size), batch_size) for b in z.split(batch_size)])
 
 def heldout_confusion(exp: Experiment, evaluator) -> Tensor: # (K, K) counts, rows true
-    "The evaluator's confusion counts on the held-out real split."
+    "The evaluator's confusion counts on the held-out real split, cached by the evaluator and the split's images and labels."
     s, k = exp.data.split, exp.n_classes
     keep = s.y_heldout < k
-    return evaluate_classifier(evaluator, s.x_heldout[keep], s.y_heldout[keep], k, device=exp.device)["confusion"]
+    x, y = s.x_heldout[keep], s.y_heldout[keep]
+    path = exp.run.cache/f"01_confusion-{exp.data_key(fingerprint(evaluator), tensor_digest(x), tensor_digest(y), k)}.pt"
+    return cached(path, lambda: evaluate_classifier(evaluator, x, y, k, device=exp.device)["confusion"], verbose=False)
 
 def heldout_counts(exp: Experiment) -> Tensor: # (K,) held-out real samples per class
     "Held-out real samples per class: the row sums `heldout_confusion` must have."

@@ -4,7 +4,8 @@
 
 # %% ../nbs/05_fid_sensitivity.ipynb #57c98ee7
 from __future__ import annotations
-import hashlib, json, re
+import hashlib, json, re, multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor, as_completed
 import numpy as np
 import pandas as pd
 import torch
@@ -21,7 +22,7 @@ from .evaluation import (ClassifierFeatures, compute_features, fid_from_features
 # %% auto #0
 __all__ = ['study_key', 'counts_for_total', 'max_reference_size', 'draw_indices', 'real_features', 'rejection_balanced',
            'describe_gan', 'other_gans', 'study_generators', 'class_pair_distances', 'reweighted_with_predicted',
-           'imbalance_sweep', 'sweep_summary', 'imbalance_effect', 'preference', 'embed_tsne']
+           'sweep_rep', 'imbalance_sweep', 'sweep_summary', 'imbalance_effect', 'preference', 'embed_tsne']
 
 # %% ../nbs/05_fid_sensitivity.ipynb #02d2a334
 def study_key(*parts) -> str:
@@ -122,26 +123,42 @@ def reweighted_with_predicted(ref_f: Tensor, ref_pred: Tensor, fake_f: Tensor, n
     ok = torch.bincount(ref_pred, minlength=n_classes)[:n_classes] >= 2
     return reweighted_fid(ref_f, ref_pred, fake_f, n_classes, ok.double() / ok.sum()), int((~ok).sum())
 
+def sweep_rep(r: int, # the repetition: it draws its references from its own random stream
+              samples: dict, ref_f: Tensor, ref_y: Tensor, ref_pred: Tensor, n_classes: int, rhos, n_ref: int, seed: int = 0,
+              kid_subsets: int = 10, kid_subset_size: int = 500) -> list[dict]:
+    "The rows of repetition `r` of `imbalance_sweep`: the same wherever and in whatever order the repetitions run."
+    rows, g = [], torch.Generator().manual_seed(seed * 100_003 + r)
+    bal = draw_indices(ref_y, counts_for_total(longtail_shares(1, n_classes), n_ref), g)
+    base = {k: (fid_from_features(ref_f[bal], f), kid_from_features(ref_f[bal], f, kid_subsets, kid_subset_size, r)[0]) for k, f in samples.items()}
+    for rho in rhos:
+        imb = draw_indices(ref_y, counts_for_total(longtail_shares(rho, n_classes), n_ref), g)
+        for k, f in samples.items():
+            rw, dropped = reweighted_with_predicted(ref_f[imb], ref_pred[imb], f, n_classes)
+            rows.append(dict(sample=k, rho=rho, rep=r, fid_imbalanced=fid_from_features(ref_f[imb], f), fid_balanced=base[k][0],
+                             fid_reweighted=rw, kid_imbalanced=kid_from_features(ref_f[imb], f, kid_subsets, kid_subset_size, r)[0],
+                             kid_balanced=base[k][1], classes_dropped=dropped))
+    return rows
+
+def _one_thread(): torch.set_num_threads(1)
+
 def imbalance_sweep(samples: dict, # name -> (M,D) features of the set being scored
                     ref_f: Tensor, ref_y: Tensor, ref_pred: Tensor, # pool features, true classes (to draw), evaluator labels (to reweight)
                     n_classes: int, rhos, reps: int, n_ref: int, seed: int = 0,
-                    kid_subsets: int = 10, kid_subset_size: int = 500, progress: bool = True) -> pd.DataFrame:
+                    kid_subsets: int = 10, kid_subset_size: int = 500, progress: bool = True,
+                    n_procs: int = 1, # worker processes, one thread each, the repetitions shared among them; 1: in this process
+                   ) -> pd.DataFrame:
     "FID/KID of each sample against references of growing imbalance and against balanced ones, and the reweighted distance."
-    rows, bar = [], tqdm(total=reps * len(rhos), desc="references", disable=not progress)
-    for r in range(reps):
-        g = torch.Generator().manual_seed(seed * 100_003 + r)
-        bal = draw_indices(ref_y, counts_for_total(longtail_shares(1, n_classes), n_ref), g)
-        base = {k: (fid_from_features(ref_f[bal], f), kid_from_features(ref_f[bal], f, kid_subsets, kid_subset_size, r)[0]) for k, f in samples.items()}
-        for rho in rhos:
-            imb = draw_indices(ref_y, counts_for_total(longtail_shares(rho, n_classes), n_ref), g)
-            for k, f in samples.items():
-                rw, dropped = reweighted_with_predicted(ref_f[imb], ref_pred[imb], f, n_classes)
-                rows.append(dict(sample=k, rho=rho, rep=r, fid_imbalanced=fid_from_features(ref_f[imb], f), fid_balanced=base[k][0],
-                                 fid_reweighted=rw, kid_imbalanced=kid_from_features(ref_f[imb], f, kid_subsets, kid_subset_size, r)[0],
-                                 kid_balanced=base[k][1], classes_dropped=dropped))
-            bar.update()
+    args = (samples, ref_f, ref_y, ref_pred, n_classes, tuple(rhos), n_ref, seed, kid_subsets, kid_subset_size)
+    out, bar = {}, tqdm(total=reps, desc="references", disable=not progress)
+    if n_procs <= 1 or reps <= 1:
+        for r in range(reps): out[r] = sweep_rep(r, *args); bar.update()
+    else:
+        from fairgan_nb.fid_sensitivity import sweep_rep as fn, _one_thread as init  # by module path, so that spawned workers import them
+        with ProcessPoolExecutor(min(n_procs, reps), mp_context=mp.get_context("spawn"), initializer=init) as ex:
+            futs = {ex.submit(fn, r, *args): r for r in range(reps)}
+            for f in as_completed(futs): out[futs[f]] = f.result(); bar.update()
     bar.close()
-    return pd.DataFrame(rows)
+    return pd.DataFrame([row for r in range(reps) for row in out[r]])
 
 # %% ../nbs/05_fid_sensitivity.ipynb #f38e4071
 def sweep_summary(df: pd.DataFrame) -> pd.DataFrame:

@@ -76,7 +76,7 @@ CHOICES = {  # name -> the choice; the unit group `name` trains the chosen candi
                     "rebalanced_slow", "lever"),  # one GAN setting scaled (04_training's levers)
     "coef": Choice("rebalanced_bias", (("coefs_a", ("rebalanced_bias_half", "rebalanced_bias_double")), ("coefs_b", ("rebalanced_bias_quad",))),
                    "rebalanced_bias_quad", "coefficient"),  # the bias loss's weight in the generator loss, halved, doubled, four times
-    "confidence": Choice("rebalanced", (("confidences_a", ("rebalanced_conf_low", "rebalanced_conf_high")),), None,
+    "confidence": Choice("rebalanced", (("confidences_a", ("rebalanced_conf_low", "rebalanced_conf_high")),), "rebalanced_conf_high",
                          "search confidence"),  # the training search's acceptance confidence: 0.6 and 0.99 against the profile's 0.9
 }
 
@@ -93,7 +93,7 @@ def study_rows(profile: Profile, preset: str, group: str = "core") -> tuple[str,
         return _groups()[group]
     return tuple(profile.rebalance.rows if preset == "longtail" else profile.rebalance.extreme_rows)
 
-UNIT_IGNORES = {"rebalance": ("rows", "extreme_rows", "presets", "n_procs"), "fid": None}  # settings no unit's rows depend on (None: the whole section)
+UNIT_IGNORES = {"rebalance": ("rows", "extreme_rows", "presets", "n_procs"), "compute": ("n_procs",), "fid": None}  # settings no unit's rows depend on (None: the whole section)
 
 def unit_settings(profile: Profile) -> dict:
     "The settings of `profile` that a study unit's rows depend on: all but which rows section 4 trains, on how many processes, and section 5."
