@@ -192,8 +192,9 @@ def get_gan(exp: Experiment, name: str, x_train: Tensor | None = None, extra_g_l
 
 # %% ../nbs/00d_baseline.ipynb #f7ce4dd0
 def models_index(exp: Experiment, section: str) -> Path:
-    "The index of the models `section` trained under this exact configuration (name -> folder), keyed by the resolved profile."
-    return exp.run.models/f"{section}_models-{exp.tag}-{exp.key(exp.profile)}.json"
+    "The index of the models `section` trained under this exact configuration (name -> folder), keyed by the resolved profile (not by how many processes share the work)."
+    d = exp.profile.to_dict(); d["compute"].pop("n_procs")
+    return exp.run.models/f"{section}_models-{exp.tag}-{exp.key(d)}.json"
 
 def recorded_models(exp: Experiment, section: str) -> dict[str, Path]:
     "The models `section` recorded under this configuration, by name."

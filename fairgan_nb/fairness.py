@@ -28,7 +28,7 @@ def heldout_confusion(exp: Experiment, evaluator) -> Tensor: # (K, K) counts, ro
     s, k = exp.data.split, exp.n_classes
     keep = s.y_heldout < k
     x, y = s.x_heldout[keep], s.y_heldout[keep]
-    path = exp.run.cache/f"01_confusion-{exp.data_key(fingerprint(evaluator), tensor_digest(x), tensor_digest(y), k)}.pt"
+    path = exp.run.cache/f"01_confusion-{exp.key(fingerprint(evaluator), tensor_digest(x), tensor_digest(y), k)}.pt"
     return cached(path, lambda: evaluate_classifier(evaluator, x, y, k, device=exp.device)["confusion"], verbose=False)
 
 def heldout_counts(exp: Experiment) -> Tensor: # (K,) held-out real samples per class

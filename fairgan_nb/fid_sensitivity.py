@@ -150,7 +150,7 @@ def imbalance_sweep(samples: dict, # name -> (M,D) features of the set being sco
     "FID/KID of each sample against references of growing imbalance and against balanced ones, and the reweighted distance."
     args = (samples, ref_f, ref_y, ref_pred, n_classes, tuple(rhos), n_ref, seed, kid_subsets, kid_subset_size)
     out, bar = {}, tqdm(total=reps, desc="references", disable=not progress)
-    if n_procs <= 1 or reps <= 1:
+    if n_procs <= 1 or reps < 2 * n_procs:  # a pool pays for its start only when each worker gets several repetitions
         for r in range(reps): out[r] = sweep_rep(r, *args); bar.update()
     else:
         from fairgan_nb.fid_sensitivity import sweep_rep as fn, _one_thread as init  # by module path, so that spawned workers import them

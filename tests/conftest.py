@@ -8,6 +8,13 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 @pytest.fixture(scope="session")
 def root() -> Path: return ROOT
 
+FIRST = ("test_reproduce.py", "test_cifar10_lt.py", "test_folders.py", "test_experiments.py", "test_study.py", "test_notebooks.py")
+
+def pytest_collection_modifyitems(items):
+    "The files that run the pipeline end to end first: with a file per worker (pytest-xdist), the long ones do not come last."
+    rank = {name: i for i, name in enumerate(FIRST)}
+    items.sort(key=lambda it: rank.get(Path(str(it.fspath)).name, len(FIRST)))  # stable: the rest keep their order
+
 @pytest.fixture
 def no_notebooks(monkeypatch):
     "Make running any notebook a test failure: the arguments must be refused before."
