@@ -8,7 +8,7 @@ shifts and turns) as `g_step` runs it: in float32 with the classifier contiguous
 classifier channels-last. It also prints what the generator receives in each case: the term, and the cosine between
 the two gradients on the images, on the same batch with the same augmentation draws.
 """
-import argparse, copy, tempfile, time
+import argparse, copy, time
 import torch
 import torch.nn.functional as F
 from fairgan_nb.baseline import setup_experiment, get_classifiers

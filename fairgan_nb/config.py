@@ -134,7 +134,7 @@ class ComputeCfg:
     device: str = "auto"          # 'auto' (CUDA when present, else CPU), 'cpu', 'cuda', 'cuda:N'
     bf16: bool = True             # bfloat16 autocast of G and D: F and FID within seed noise, a step 1.45x faster (benchmarks/)
     tf32: bool = False            # TF32 matrix products on CUDA
-    n_procs: int = 2              # worker processes, one thread each, for CPU work that splits (section 5's sweep, section 4's evaluation)
+    n_procs: int = 2              # worker processes, one thread each, for CPU work that splits into many small parts (section 5's sweep)
 
 # %% ../nbs/00_config.ipynb #2cc38ddf
 @dataclass(frozen=True)

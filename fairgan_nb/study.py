@@ -32,9 +32,9 @@ __all__ = ['STUDY_PRESETS', 'ABLATION_PRESET', 'ABLATION_GROUPS', 'SELECTION_SEE
            'study_fig_dir', 'study_units', 'run_study', 'real_agreement', 'unit_name', 'read_ledger', 'finished',
            'collect', 'reruns', 'one_per_row', 't_interval', 'lineage', 'seeds_table', 'differences', 'target_verdict',
            'verdicts', 'diagnosis', 'readers_note', 'check_verdicts', 'selection_table', 'held_out_differences',
-           'choice_pick', 'choice_note', 'choice_tables', 'selection_note', 'plateau_table', 'plateau_lines',
-           'finetune_match', 'budget_table', 'levers', 'plateau_figure', 'reading', 'readers', 'unit_readers',
-           'readers_table', 'readers_lines', 'seeds_figure', 'write_study', 'study', 'main']
+           'choice_pick', 'choice_note', 'choice_tables', 'choice_checks', 'choice_held', 'selection_note',
+           'plateau_table', 'plateau_lines', 'finetune_match', 'budget_table', 'levers', 'plateau_figure', 'reading',
+           'readers', 'unit_readers', 'readers_table', 'readers_lines', 'seeds_figure', 'write_study', 'study', 'main']
 
 # %% ../nbs/04a_seeds.ipynb #c3270714
 def parse_seeds(text: str | int | list[int] # '0-4', '0,2,7', '3', or the numbers themselves
@@ -66,6 +66,7 @@ class Choice:
     groups: tuple[tuple[str, tuple[str, ...]], ...] # (unit group, candidate rows): the units that train the candidates on the selection seed
     chosen: str | None # the candidate the selection seed picked (`choice_pick`), trained on the other seeds; None: not made yet
     what: str          # what is chosen, in the sentences
+    check: tuple[str, ...] = () # other presets the chosen candidate trains on, on every seed of the choices (none of them chose it)
     @property
     def candidates(self) -> tuple[str, ...]: return tuple(m for _, g in self.groups for m in g)
     @property
@@ -77,7 +78,7 @@ CHOICES = {  # name -> the choice; the unit group `name` trains the chosen candi
     "coef": Choice("rebalanced_bias", (("coefs_a", ("rebalanced_bias_half", "rebalanced_bias_double")), ("coefs_b", ("rebalanced_bias_quad",))),
                    "rebalanced_bias_quad", "coefficient"),  # the bias loss's weight in the generator loss, halved, doubled, four times
     "confidence": Choice("rebalanced", (("confidences_a", ("rebalanced_conf_low", "rebalanced_conf_high")),), "rebalanced_conf_high",
-                         "search confidence"),  # the training search's acceptance confidence: 0.6 and 0.99 against the profile's 0.9
+                         "search confidence", check=("extreme",)),  # the training search's acceptance confidence: 0.6 and 0.99 against the profile's 0.9
 }
 
 def _groups() -> dict[str, tuple[str, ...]]:
@@ -205,6 +206,7 @@ def study_units(cfg: Profile, root: Path, seeds=(0, 1, 2, 3, 4), presets=STUDY_P
     for name, c in CHOICES.items():
         out += [SeedRun(cfg, ABLATION_PRESET, SELECTION_SEED, root, g) for g, _ in c.groups if SELECTION_SEED in ch]
         out += [SeedRun(cfg, ABLATION_PRESET, s, root, name) for s in ch if s != SELECTION_SEED and c.chosen]
+        out += [SeedRun(cfg, p, s, root, name) for p in c.check if p in presets for s in ch if c.chosen]  # the pick on another preset
     return core + abl + out
 
 def run_study(profile: str | Profile = "quick", seeds=(0, 1, 2, 3, 4), presets=STUDY_PRESETS,
@@ -427,8 +429,10 @@ def choice_pick(sel: pd.DataFrame, c: Choice) -> str | None:
     cand = sel[sel.model.isin(c.candidates)]
     return None if cand.empty else cand.iloc[0].model
 
-def choice_note(c: Choice, sel: pd.DataFrame, held: pd.DataFrame) -> str:
-    "Which candidate of `c` the selection seed picks, where the reference ranks, and the pick against the reference on the other seeds (F and FID)."
+def choice_note(c: Choice, sel: pd.DataFrame, held: pd.DataFrame,
+                checks: pd.DataFrame | None = None, # the pick against the reference on `c.check`'s presets (`choice_checks`)
+               ) -> str:
+    "Which candidate of `c` the selection seed picks, where the reference ranks, and the pick against the reference on the other seeds (F and FID), and on the other presets."
     best, ref = choice_pick(sel, c), c.reference
     if best is None: return f"no {c.what} on the selection seed yet"
     out = [f"on seed {SELECTION_SEED} alone the {c.what} with the lowest F by the auxiliary classifier is `{best}` ({sel[sel.model == best].F_aux.iloc[0]:.3f})"
@@ -436,12 +440,28 @@ def choice_note(c: Choice, sel: pd.DataFrame, held: pd.DataFrame) -> str:
               if ref in set(sel.model) else "")]
     h = held[(held.a == best) & (held.b == ref)]
     out += [f"on the other seeds, {r.verdict}" for r in h.itertuples()] or [f"`{best}` has not been trained on the other seeds yet"]
+    if checks is not None:
+        out += [f"on the `{r.preset}` preset over {_n_seeds(r.n_seeds)} (none of them chose it), {r.verdict}"
+                for r in checks[(checks.a == best) & (checks.b == ref)].itertuples()]
     return "; ".join(out) + "."
 
 def choice_tables(one: pd.DataFrame, c: Choice) -> tuple[pd.DataFrame, pd.DataFrame]:
     "The selection seed's ranking of `c`'s rows, and the pick against every other of them on the other seeds."
     sel = selection_table(one, models=c.rows)
-    return sel, held_out_differences(one, choice_pick(sel, c) or c.reference, models=c.rows)
+    return sel, held_out_differences(one[one.preset == ABLATION_PRESET], choice_pick(sel, c) or c.reference, models=c.rows)
+
+def choice_checks(one: pd.DataFrame, c: Choice) -> pd.DataFrame:
+    "The pick of `c` against its reference on each preset of `c.check`, paired over every seed there (F and FID)."
+    pick = choice_pick(selection_table(one, models=c.rows), c)
+    return differences(one[one.preset.isin(c.check)] if pick else one.iloc[:0], [(pick, c.reference)])
+
+def choice_held(one: pd.DataFrame) -> pd.DataFrame:
+    "Every choice's pick against its reference on the seeds other than the selection seed, and on the presets it is checked on (F and FID)."
+    parts = []
+    for c in CHOICES.values():
+        sel, held = choice_tables(one, c)
+        if (pick := choice_pick(sel, c)) is not None: parts += [held[(held.a == pick) & (held.b == c.reference)], choice_checks(one, c)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["preset", "a", "b", "metric", "diff_lo", "diff_hi"])
 
 def selection_note(sel: pd.DataFrame, held: pd.DataFrame, choice: str = "rebalanced_bias") -> str:
     "What the selection seed picks, and what the other seeds say about the profile's choice."
@@ -500,12 +520,19 @@ def budget_table(curves: pd.DataFrame, steps: tuple[int, int] = (6000, 15000), c
                         verdict=difference_verdict(lo, hi, f"{steps[1]:,} steps", f"{steps[0]:,} steps", "F") if np.isfinite(lo) else "one seed: no interval"))
     return pd.DataFrame(out)
 
-def levers(diffs: pd.DataFrame, pl: pd.DataFrame, ref: str = "rebalanced", preset: str = ABLATION_PRESET) -> str:
-    "What the evidence says would lift the rebalanced GAN on `preset`: the rows detectably fairer than `ref`, and the rows still falling when training stops."
+def levers(diffs: pd.DataFrame, pl: pd.DataFrame, ref: str = "rebalanced", preset: str = ABLATION_PRESET,
+           held: pd.DataFrame | None = None, # the choices' picks against their references on the other seeds (`choice_held`)
+          ) -> str:
+    "What the evidence says would lift the rebalanced GAN on `preset`: the rows detectably fairer than `ref`, the choices' picks detectably fairer on the seeds they were not picked on, and the rows still falling when training stops."
     d = diffs[(diffs.preset == preset) & (diffs.b == ref) & (diffs.metric == "F") & (diffs.diff_hi < 0)]
     f = pl[(pl.preset == preset) & (pl.reader == "evaluator") & (pl.trend == "still falling")]
     out = [f"{preset}: " + (f"rows with a detectably lower F than `{ref}`: " + ", ".join(f"`{r.a}` ({r.diff_lo:+.3f} to {r.diff_hi:+.3f})" for r in d.itertuples())
                             if len(d) else f"no row has a detectably lower F than `{ref}`")]
+    if held is not None and len(held):
+        h = held[(held.preset == preset) & (held.b == ref) & (held.metric == "F") & (held.diff_hi < 0)]
+        out.append((f"picked on seed {SELECTION_SEED} and detectably fairer than `{ref}` on the other seeds: "
+                    + ", ".join(f"`{r.a}` ({r.diff_lo:+.3f} to {r.diff_hi:+.3f})" for r in h.itertuples())) if len(h)
+                   else f"no choice picked on seed {SELECTION_SEED} is detectably fairer than `{ref}` on the other seeds")
     out.append(("the rows whose evaluator F is still falling when training stops: " + ", ".join(f"`{m}`" for m in f.model)) if len(f)
                else "no row's evaluator F is still falling when training stops")
     return "; ".join(out) + "."
@@ -642,13 +669,13 @@ def write_study(rows: pd.DataFrame, fig_dir: str | Path, wall_s: dict | None = N
     for name, c in CHOICES.items():  # the candidates tried on the selection seed, and the chosen one on the others
         csel, cheld = choice_tables(one, c)
         if choice_pick(csel, c) is not None:
-            save_table(csel.round(4), f"04_{name}s", fig_dir, latex=False); extra[name] = choice_note(c, csel, cheld)
+            save_table(csel.round(4), f"04_{name}s", fig_dir, latex=False); extra[name] = choice_note(c, csel, cheld, choice_checks(one, c))
     if curves is not None and not curves.empty:
         pl = plateau_table(curves)
         save_table(curves, "04_curves", fig_dir, latex=False)  # unrounded: with the rows, what a later study resumes from
         save_table(pl.round(5), "04_plateau", fig_dir); save_table(finetune_match(curves, one).round(4), "04_finetune", fig_dir, latex=False)
         save_figure(plateau_figure(curves), "04_plateau", fig_dir)
-        extra.update(plateau=plateau_lines(pl), levers=levers(diffs, pl))
+        extra.update(plateau=plateau_lines(pl), levers=levers(diffs, pl, held=choice_held(one)))
         short, last = PROFILES["quick"].gan.steps, int(curves.step.max())
         if last > short:  # a study trained longer than `quick`: what the extra steps bought
             bt = budget_table(curves, (short, last)); save_table(bt.round(4), "04_budget", fig_dir)

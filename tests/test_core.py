@@ -1,7 +1,7 @@
 "Run-folder helpers: atomic writes."
 import os, stat
 import pytest
-from fairgan_nb.core import atomic_write, save_json
+from fairgan_nb.core import save_json
 
 @pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
 def test_atomic_write_gives_the_usual_mode(tmp_path, umask, mode):

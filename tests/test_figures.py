@@ -1,6 +1,5 @@
 "The committed figures and tables as a reader meets them."
 import re
-from pathlib import Path
 import pandas as pd
 from PIL import Image
 from fairgan_nb.core import MAX_FIGURE_PX

@@ -1,10 +1,10 @@
 "Your own data: an image folder through every section, from Python, and each way a folder can be wrong."
-import json, subprocess, sys, warnings
+import json, subprocess, sys
 from pathlib import Path
-import numpy as np, pytest, torch
+import pytest
 from PIL import Image
 from fairgan_nb.data import load_mnist
-from fairgan_nb.folders import class_folders, load_image_folder, image_folder_data
+from fairgan_nb.folders import load_image_folder, image_folder_data
 from fairgan_nb.reproduce import main
 from standins import TINY_SIZES
 

@@ -1,5 +1,5 @@
 "End to end: the runner on the smoke profile, and its failure modes."
-import json, shutil, subprocess, sys
+import json, subprocess, sys
 from pathlib import Path
 import nbformat, pytest
 from fairgan_nb.core import sha256_file
