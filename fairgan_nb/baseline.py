@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 from torch import Tensor
-from .config import Profile, GANCfg, digest, stream, stream_seed
+from .config import Profile, GANCfg, PROCESS_SETTINGS, digest, stream, stream_seed
 from .core import (RunDir, get_device, seed_everything, default_run_dir, write_run_info, write_config,
                              save_json, DEFAULT_EXPERIMENT)
 from .data import ImbalancedData, make_dataset, make_cifar10_lt
@@ -193,8 +193,7 @@ def get_gan(exp: Experiment, name: str, x_train: Tensor | None = None, extra_g_l
 # %% ../nbs/00d_baseline.ipynb #f7ce4dd0
 def models_index(exp: Experiment, section: str) -> Path:
     "The index of the models `section` trained under this exact configuration (name -> folder), keyed by the resolved profile (not by how many processes share the work)."
-    d = exp.profile.to_dict(); d["compute"].pop("n_procs")
-    return exp.run.models/f"{section}_models-{exp.tag}-{exp.key(d)}.json"
+    return exp.run.models/f"{section}_models-{exp.tag}-{exp.key(exp.profile.to_dict(PROCESS_SETTINGS))}.json"
 
 def recorded_models(exp: Experiment, section: str) -> dict[str, Path]:
     "The models `section` recorded under this configuration, by name."

@@ -10,9 +10,9 @@ from typing import Any
 import torch
 
 # %% auto #0
-__all__ = ['ALL_ROWS', 'PROFILES', 'STREAMS', 'DataCfg', 'ClassifierCfg', 'GANCfg', 'EvalCfg', 'FairnessCfg', 'ExploreCfg',
-           'BiasCfg', 'RebalanceCfg', 'FidCfg', 'ComputeCfg', 'Profile', 'get_profile', 'settings', 'override',
-           'tensor_digest', 'digest', 'stream_seed', 'stream']
+__all__ = ['ALL_ROWS', 'PROCESS_SETTINGS', 'PROFILES', 'STREAMS', 'DataCfg', 'ClassifierCfg', 'GANCfg', 'EvalCfg', 'FairnessCfg',
+           'ExploreCfg', 'BiasCfg', 'RebalanceCfg', 'FidCfg', 'ComputeCfg', 'Profile', 'get_profile', 'settings',
+           'override', 'tensor_digest', 'digest', 'stream_seed', 'stream']
 
 # %% ../nbs/00_config.ipynb #31be1ea7
 @dataclass(frozen=True)
@@ -136,6 +136,8 @@ class ComputeCfg:
     tf32: bool = False            # TF32 matrix products on CUDA
     n_procs: int = 2              # worker processes, one thread each, for CPU work that splits into many small parts (section 5's sweep)
 
+PROCESS_SETTINGS = {"compute": ("n_procs",)}  # how many processes share the work: never part of what a result is keyed by
+
 # %% ../nbs/00_config.ipynb #2cc38ddf
 @dataclass(frozen=True)
 class Profile:
@@ -153,7 +155,14 @@ class Profile:
     compute: ComputeCfg = ComputeCfg()
     preset_sizes: bool = False    # apply the experiment preset's own (the paper's) sizes on top
 
-    def to_dict(self) -> dict: return asdict(self)
+    def to_dict(self, drop: dict | None = None # section -> the settings to leave out (None: the whole section)
+               ) -> dict:
+        "The profile as plain data (as `config.json` holds it), without the settings `drop` names."
+        d = asdict(self)
+        for sec, keys in (drop or {}).items():
+            if keys is None: d.pop(sec)
+            else: d[sec] = {k: v for k, v in d[sec].items() if k not in keys}
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> Profile:

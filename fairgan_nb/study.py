@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 from tqdm.auto import tqdm
-from .config import PROFILES, Profile, digest
+from .config import PROFILES, PROCESS_SETTINGS, Profile, digest
 from .core import (DEFAULT_EXPERIMENT, committed_figures, difference_verdict, git_commit, repo_root, save_figure, save_json,
                              save_table)
 from .models import generate, predict_proba
@@ -94,15 +94,11 @@ def study_rows(profile: Profile, preset: str, group: str = "core") -> tuple[str,
         return _groups()[group]
     return tuple(profile.rebalance.rows if preset == "longtail" else profile.rebalance.extreme_rows)
 
-UNIT_IGNORES = {"rebalance": ("rows", "extreme_rows", "presets", "n_procs"), "compute": ("n_procs",), "fid": None}  # settings no unit's rows depend on (None: the whole section)
+UNIT_IGNORES = {"rebalance": ("rows", "extreme_rows", "presets", "n_procs"), **PROCESS_SETTINGS, "fid": None}  # settings no unit's rows depend on (None: the whole section)
 
 def unit_settings(profile: Profile) -> dict:
     "The settings of `profile` that a study unit's rows depend on: all but which rows section 4 trains, on how many processes, and section 5."
-    d = profile.to_dict()
-    for sec, keys in UNIT_IGNORES.items():
-        if keys is None: d.pop(sec)
-        else: d[sec] = {k: v for k, v in d[sec].items() if k not in keys}
-    return d
+    return profile.to_dict(UNIT_IGNORES)
 
 @dataclass(frozen=True)
 class SeedRun:
