@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 from .core import files_root, sha256_file
-from .models import predict_proba
+from .models import predict_proba, chunks
 from .metrics import _not_tensor, check_images, check_features, check_labels, bootstrap_fairness
 from .quality import no_reference_scores
 
@@ -60,7 +60,7 @@ def compute_features(extractor: nn.Module, x: Tensor, # (N,C,H,W) in [-1,1]
     check_images(x)
     dev = _device_of(extractor, device)
     if device is not None: extractor.to(dev)
-    return torch.cat([extractor(b.to(dev)).double().cpu().flatten(1) for b in x.split(batch_size)])
+    return torch.cat([extractor(b.to(dev)).double().cpu().flatten(1) for b in chunks(x, batch_size, dev)])
 
 # %% ../nbs/00e_evaluation.ipynb #e4f0d161
 INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"  # torch-fidelity's FID Inception-v3

@@ -14,10 +14,10 @@ from torch import Tensor
 from .core import save_torch, load_torch
 
 # %% auto #0
-__all__ = ['MODEL_CLASSES', 'MODEL_KINDS', 'Generator', 'is_style_based', 'Classifier', 'GeneratorLossHook', 'DCGenerator',
-           'DCDiscriminator', 'AuxClassifier', 'EvalClassifier', 'MLPClassifier', 'CifarResNet18', 'save_model',
-           'load_model', 'fingerprint', 'module_device', 'generate', 'channels_last', 'folded', 'predict_proba',
-           'extract_features']
+__all__ = ['MODEL_CLASSES', 'MODEL_KINDS', 'CPU_CHUNK', 'Generator', 'is_style_based', 'Classifier', 'GeneratorLossHook',
+           'DCGenerator', 'DCDiscriminator', 'AuxClassifier', 'EvalClassifier', 'MLPClassifier', 'CifarResNet18',
+           'save_model', 'load_model', 'fingerprint', 'module_device', 'chunks', 'generate', 'channels_last', 'folded',
+           'predict_proba', 'extract_features']
 
 # %% ../nbs/00b_models.ipynb #79c0aeb9
 @runtime_checkable
@@ -180,12 +180,18 @@ def module_device(m) -> torch.device:
     for t in (*m.parameters(), *m.buffers()) if isinstance(m, nn.Module) else (): return t.device
     return torch.device("cpu")
 
+CPU_CHUNK = 128  # inputs per forward pass of batched inference on the CPU (benchmarks/inference_chunk.py)
+
+def chunks(x: Tensor, batch_size: int, device) -> tuple[Tensor, ...]:
+    "`x` split along its first axis for a forward pass on `device`: in `batch_size`s, at most `CPU_CHUNK` on the CPU."
+    return x.split(min(batch_size, CPU_CHUNK) if torch.device(device).type == "cpu" else batch_size)
+
 @torch.inference_mode()
 def generate(G, z: Tensor, # (N, z_dim) latents
              batch_size: int = 500) -> Tensor:
     "Images `G.sample(z)` in batches, on the CPU, no gradients."
     dev = module_device(G)
-    return torch.cat([G.sample(b.to(dev)).float().cpu() for b in z.split(batch_size)])
+    return torch.cat([G.sample(b.to(dev)).float().cpu() for b in chunks(z, batch_size, dev)])
 
 def channels_last(m, x: Tensor # images (N,C,H,W)
                  ) -> Tensor:
@@ -211,10 +217,10 @@ def predict_proba(clf: nn.Module, x: Tensor, # (N,C,H,W) in [-1,1]
                   batch_size: int = 1000) -> Tensor:
     "Softmax class probabilities `(N, K)` in batches."
     dev, m = module_device(clf), folded(clf)
-    return torch.cat([F.softmax(m(channels_last(m, b.to(dev))).float(), 1).cpu() for b in x.split(batch_size)])
+    return torch.cat([F.softmax(m(channels_last(m, b.to(dev))).float(), 1).cpu() for b in chunks(x, batch_size, dev)])
 
 @torch.inference_mode()
 def extract_features(clf: nn.Module, x: Tensor, batch_size: int = 1000) -> Tensor:
     "Penultimate features `clf.features(x)` in batches."
     dev = module_device(clf)
-    return torch.cat([clf.features(channels_last(clf, b.to(dev))).float().cpu() for b in x.split(batch_size)])
+    return torch.cat([clf.features(channels_last(clf, b.to(dev))).float().cpu() for b in chunks(x, batch_size, dev)])

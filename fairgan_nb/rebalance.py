@@ -5,7 +5,7 @@
 # %% ../nbs/04_training.ipynb #0a0d74bd
 from __future__ import annotations
 import math, multiprocessing as mp
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed, wait, FIRST_COMPLETED
 from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import pandas as pd
@@ -30,8 +30,8 @@ from .evaluation import metric_inputs, calc_metrics, find_inception_weights, inc
 # %% auto #0
 __all__ = ['MODEL_SPECS', 'EVAL_METRICS', 'ModelSpec', 'model_specs', 'scaled_gan', 'plan', 'set_name', 'training_images',
            'TrainJob', 'job_hook', 'train_job', 'make_job', 'run_jobs', 'model_dir', 'classifier_fairness',
-           'snapshot_scores', 'select_snapshot', 'score_snapshots', 'evaluate_model', 'bias_weights', 'training_set',
-           'synthetic_set', 'prepare_jobs', 'final_generator', 'evaluate_all']
+           'snapshot_scores', 'select_snapshot', 'train_and_score', 'score_snapshots', 'evaluate_model', 'bias_weights',
+           'training_set', 'synthetic_set', 'prepare_jobs', 'final_generator', 'evaluate_all']
 
 # %% ../nbs/04_training.ipynb #8e30dfb4
 @dataclass(frozen=True)
@@ -236,20 +236,50 @@ def _score_snapshots(exp: Experiment, paths: list[str], n: int) -> list[tuple[fl
         out.append(tuple(fairness_from_labels(predict_proba(c, x).argmax(1), exp.n_classes) for c in clfs))
     return out
 
+def _snapshots(d: Path) -> list[Path]: return sorted((d/"snapshots").glob("G_ema-*.pt"))
+
+def train_and_score(work: list[tuple[Experiment, TrainJob | Path]], # a job to train (or a trained model's folder), with the experiment whose classifiers read it
+                    n: int,           # samples each snapshot is read on
+                    n_procs: int = 2, # worker processes, one thread each
+                    parts: int = 2,   # scoring tasks per model, each with every `parts`-th snapshot
+                   ):
+    "Train the unfinished jobs and score every snapshot of each model on both classifiers as soon as it has trained, on one pool of `n_procs` workers, into `snapshot_scores`'s cache."
+    clfs = {id(e): get_classifiers(e, progress=False) for e, _ in work}
+    out = [w if isinstance(w, Path) else w.out for _, w in work]
+    train = [i for i, (_, w) in enumerate(work) if isinstance(w, TrainJob) and not (w.out/"G_ema.pt").exists()]
+    if n_procs <= 1 and train: run_jobs([work[i][1] for i in train], 1); train = []  # trained in this process, on its threads
+    train.sort(key=lambda i: work[i][1].bias_loss is None)  # the bias loss's jobs, the longest, first
+    todo = [i for i, (e, _) in enumerate(work) if i in train or not all(_snapshot_path(e, out[i], c, n).exists() for c in clfs[id(e)])]
+    if not todo: return
+    from fairgan_nb.rebalance import TrainJob as Job, train_job as train_fn, _score_snapshots as score_fn  # by module path, for spawned workers
+    tasks, left, scores = {}, {}, {}
+    def save(i):
+        e, ps = work[i][0], _snapshots(out[i])
+        for k, c in enumerate(clfs[id(e)]):
+            save_torch({"rows": [dict(step=int(p.stem.split("-")[1]), F=scores[i][str(p)][k]) for p in ps]}, _snapshot_path(e, out[i], c, n))
+    with ProcessPoolExecutor(max(1, n_procs), mp_context=mp.get_context("spawn")) as ex, \
+         tqdm(total=len(train), desc=f"GANs and snapshot scores ({n_procs} processes)") as bar:
+        def score(i):
+            paths = [str(p) for p in _snapshots(out[i])]
+            groups = [c for c in (paths[k::parts] for k in range(parts)) if c]
+            left[i], scores[i] = len(groups), {}
+            for c in groups: tasks[ex.submit(score_fn, work[i][0], c, n)] = (i, c)
+            bar.total += len(groups); bar.refresh()
+            if not groups: save(i)
+        for i in train: tasks[ex.submit(train_fn, Job(**vars(work[i][1])))] = (i, None)
+        for i in todo:
+            if i not in train: score(i)
+        while tasks:
+            for f in wait(tasks, return_when=FIRST_COMPLETED)[0]:
+                (i, c), r = tasks.pop(f), f.result(); bar.update()
+                if c is None: score(i); continue  # trained: its snapshots queue for scoring
+                scores[i].update(zip(c, r)); left[i] -= 1
+                if not left[i]: save(i)
+
 def score_snapshots(exp: Experiment, names: list[str], n: int, n_procs: int = 2):
-    "Score every snapshot of the models `names` on both classifiers, the snapshots shared among `n_procs` worker processes, into `snapshot_scores`'s cache."
-    clfs = get_classifiers(exp, progress=False)
-    snaps = {d: sorted((d/"snapshots").glob("G_ema-*.pt")) for d in (model_dir(exp, m) for m in names)}
-    snaps = {d: ps for d, ps in snaps.items() if not all(_snapshot_path(exp, d, c, n).exists() for c in clfs)}
-    paths = [str(p) for ps in snaps.values() for p in ps]
-    chunks = [c for c in (paths[i::n_procs] for i in range(n_procs)) if c]
-    if not chunks: return
-    from fairgan_nb.rebalance import _score_snapshots as fn  # by module path, so that spawned workers import it
-    with ProcessPoolExecutor(len(chunks), mp_context=mp.get_context("spawn")) as ex:
-        scores = dict(zip([p for c in chunks for p in c], [s for r in ex.map(fn, [exp] * len(chunks), chunks, [n] * len(chunks)) for s in r]))
-    for d, ps in snaps.items():
-        for i, c in enumerate(clfs):
-            save_torch({"rows": [dict(step=int(p.stem.split("-")[1]), F=scores[str(p)][i]) for p in ps]}, _snapshot_path(exp, d, c, n))
+    "Score every snapshot of the trained models `names` on both classifiers on `n_procs` worker processes, into `snapshot_scores`'s cache."
+    train_and_score([(exp, model_dir(exp, m)) for m in names], n, n_procs)
+
 
 # %% ../nbs/04_training.ipynb #29714ac8
 EVAL_METRICS = ("fid", "kid", "fid_per_class", "prdc5", "piqe", "niqe")
