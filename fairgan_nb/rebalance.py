@@ -52,7 +52,7 @@ def model_specs(cfg: RebalanceCfg = RebalanceCfg()) -> dict[str, ModelSpec]:
     "Every row section 4 knows, by name; the `*_bias` rows take the bias loss of `cfg`."
     bias = dict(bias_loss=cfg.bias_loss, coef=cfg.bias_coef, weights=cfg.bias_weights, augment=cfg.bias_augment)
     return {s.name: s for s in [
-        ModelSpec("baseline", "longtail", label="biased baseline (long-tailed real data)"),
+        ModelSpec("baseline", "longtail", label="biased baseline (the preset's imbalanced real data)"),
         ModelSpec("rebalanced", "synthetic", label="rebalanced (balanced synthetic set)"),
         ModelSpec("rebalanced_bias", "synthetic", **bias, label="rebalanced + bias loss"),
         ModelSpec("rebalanced_bias_paper", "synthetic", "relu_hard", 1.0, label="rebalanced + the paper's argmax term (no gradient)"),
