@@ -269,12 +269,15 @@ def train_and_score(work: list[tuple[Experiment, TrainJob | Path]], # a job to t
         for i in train: tasks[ex.submit(train_fn, Job(**vars(work[i][1])))] = (i, None)
         for i in todo:
             if i not in train: score(i)
-        while tasks:
-            for f in wait(tasks, return_when=FIRST_COMPLETED)[0]:
-                (i, c), r = tasks.pop(f), f.result(); bar.update()
-                if c is None: score(i); continue  # trained: its snapshots queue for scoring
-                scores[i].update(zip(c, r)); left[i] -= 1
-                if not left[i]: save(i)
+        try:
+            while tasks:
+                for f in wait(tasks, return_when=FIRST_COMPLETED)[0]:
+                    (i, c), r = tasks.pop(f), f.result(); bar.update()
+                    if c is None: score(i); continue  # trained: its snapshots queue for scoring
+                    scores[i].update(zip(c, r)); left[i] -= 1
+                    if not left[i]: save(i)
+        except BaseException:  # a failed task or Ctrl-C: the queued tasks never start (the running ones finish, and a GAN resumes from its checkpoint)
+            ex.shutdown(wait=False, cancel_futures=True); raise
 
 def score_snapshots(exp: Experiment, names: list[str], n: int, n_procs: int = 2):
     "Score every snapshot of the trained models `names` on both classifiers on `n_procs` worker processes, into `snapshot_scores`'s cache."
