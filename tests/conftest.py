@@ -4,6 +4,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("MPLBACKEND", "Agg")
+if os.environ.get("PYTEST_XDIST_WORKER"):  # two workers already fill the two cores: each computes on one thread, and so
+    os.environ["OMP_NUM_THREADS"] = "1"    # do the runs, kernels and worker processes it starts (a second thread would only
+    import torch; torch.set_num_threads(1) # wait on the other worker's core, and spin while it waits)
 
 @pytest.fixture(scope="session")
 def root() -> Path: return ROOT
