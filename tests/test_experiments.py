@@ -10,9 +10,10 @@ from fairgan_nb.fairface import FAIRFACE_RACES
 from fairgan_nb.models import generate, predict_proba
 from fairgan_nb.weights import optional_weights
 from fairgan_nb.reproduce import main
-from standins import write_eqface_standin, write_fairface_standin, write_stylegan2_standin
+from standins import TINY_SIZES, write_eqface_standin, write_fairface_standin, write_stylegan2_standin
 
 BIN = Path(sys.executable).parent
+SIZES = [a for s in TINY_SIZES for a in ("--set", s)]
 
 def _ffhq_standin(root: Path) -> Path:
     "A stand-in StyleGAN2 pickle with its code folder and a random FairFace state dict, where the preset expects them."
@@ -95,7 +96,7 @@ def test_ffhq_race_runs_its_sections(root, ffhq_files, tmp_path):
                         "--run-dir", str(run), "--only", "00d_baseline", "01_imbalance"], cwd=root, capture_output=True, text=True)
     assert r.returncode == 1 and "trust" in r.stderr                       # the pickle needs the flag
     r = subprocess.run([BIN/"fairgan-reproduce", "--experiment", "ffhq_race", "--profile", "smoke", "--files", str(ffhq_files),
-                        "--run-dir", str(run), "--only", "00d_baseline", "01_imbalance", "--trust-pickles"],
+                        "--run-dir", str(run), "--only", "00d_baseline", "01_imbalance", "--trust-pickles", *SIZES],
                        cwd=root, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert (run/"figures"/"01_baseline_fairness.csv").exists() and (run/"figures"/"00_baseline.png").exists()
@@ -114,7 +115,7 @@ def test_ffhq_exploration_on_standins(tmp_path, ffhq_files, clean_imports):
     exp = setup_experiment("smoke", 0, tmp_path/"run", experiment="ffhq_race", root=ffhq_files, trust=True)
     aux, _ = get_classifiers(exp)
     G = get_baseline_gan(exp)
-    cfg, quota = search_cfg(exp.profile, max_draws=300, batch_size=64), 3
+    cfg, quota = search_cfg(exp.profile, max_draws=64, batch_size=32), 3  # FairFace's ResNet-34 reads each face at 224 px
     for space in ("z", "w"):
         bfs = explore_bfs(G, aux, exp.classes, quota, cfg=cfg, space=space, progress=False)
         assert bfs.space == space and bfs.classes == exp.classes and len(bfs) > 0
@@ -123,7 +124,7 @@ def test_ffhq_exploration_on_standins(tmp_path, ffhq_files, clean_imports):
         assert x.shape == (len(bfs), 3, 16, 16) and x.abs().max() <= 1
         with torch.inference_mode(): agree = (aux(x).argmax(1) == bfs.labels).sum().item()
         assert agree >= len(bfs) - 1                                     # accepted faces are of their group (one near-tie may flip)
-    rej = rejection_sample(G, aux, exp.classes, quota, cfg=replace(cfg, max_draws=200), progress=False)
+    rej = rejection_sample(G, aux, exp.classes, quota, cfg=replace(cfg, max_draws=32), progress=False)
     assert rej.method == "rejection" and torch.bincount(rej.labels, minlength=6).max() <= quota
     assert export_stylegan_zip(bfs, G, tmp_path/"faces.zip").stat().st_size > 0
 
