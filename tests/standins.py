@@ -120,3 +120,7 @@ TINY_SIZES = ("clf.eval_epochs=1", "gan.steps=10", "gan.batch_size=8", "gan.ema_
               "bias.descent_steps=2", "bias.noise_batches=50", "bias.noise_steps=50", "bias.ft_steps=2", "bias.check_steps=2",
               "bias.n_track=20", "rebalance.n_select=20", "rebalance.n_snapshots=2", "fid.reps=2", "fid.kid_subsets=2",
               "fid.kid_subset_size=20", "fid.n_embed=60", "fid.n_iqa=2")
+
+def set_args(*settings: str) -> list[str]:
+    "The runner's command-line arguments that set `settings` ('section.field=value' each)."
+    return [a for s in settings for a in ("--set", s)]

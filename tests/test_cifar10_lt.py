@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np, pytest, torch
 import torch.nn.functional as F
 from fairgan_nb.data import load_mnist, write_cifar10
-from standins import TINY_SIZES
+from standins import TINY_SIZES, set_args
 
 BIN = Path(sys.executable).parent
 
@@ -33,7 +33,7 @@ def test_cifar_standin_is_in_torchvision_layout(cifar_files):
 def cifar_run(root, cifar_files, tmp_path_factory):
     "Every section on the stand-in, at the fewest samples each path takes: the long tail of 40 to 4 the stand-in holds."
     run = tmp_path_factory.mktemp("cifar_run")
-    sizes = [a for s in (*TINY_SIZES, "data.n_max=40") for a in ("--set", s)]
+    sizes = set_args(*TINY_SIZES, "data.n_max=40")
     r = subprocess.run([BIN/"fairgan-reproduce", "--experiment", "cifar10_lt", "--profile", "smoke", "--files", str(cifar_files),
                         "--run-dir", str(run), *sizes], cwd=root, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]

@@ -10,10 +10,9 @@ from fairgan_nb.fairface import FAIRFACE_RACES
 from fairgan_nb.models import generate, predict_proba
 from fairgan_nb.weights import optional_weights
 from fairgan_nb.reproduce import main
-from standins import TINY_SIZES, write_eqface_standin, write_fairface_standin, write_stylegan2_standin
+from standins import TINY_SIZES, set_args, write_eqface_standin, write_fairface_standin, write_stylegan2_standin
 
 BIN = Path(sys.executable).parent
-SIZES = [a for s in TINY_SIZES for a in ("--set", s)]
 
 def _ffhq_standin(root: Path) -> Path:
     "A stand-in StyleGAN2 pickle with its code folder and a random FairFace state dict, where the preset expects them."
@@ -96,7 +95,7 @@ def test_ffhq_race_runs_its_sections(root, ffhq_files, tmp_path):
                         "--run-dir", str(run), "--only", "00d_baseline", "01_imbalance"], cwd=root, capture_output=True, text=True)
     assert r.returncode == 1 and "trust" in r.stderr                       # the pickle needs the flag
     r = subprocess.run([BIN/"fairgan-reproduce", "--experiment", "ffhq_race", "--profile", "smoke", "--files", str(ffhq_files),
-                        "--run-dir", str(run), "--only", "00d_baseline", "01_imbalance", "--trust-pickles", *SIZES],
+                        "--run-dir", str(run), "--only", "00d_baseline", "01_imbalance", "--trust-pickles", *set_args(*TINY_SIZES)],
                        cwd=root, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert (run/"figures"/"01_baseline_fairness.csv").exists() and (run/"figures"/"00_baseline.png").exists()

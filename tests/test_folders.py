@@ -6,7 +6,7 @@ from PIL import Image
 from fairgan_nb.data import load_mnist
 from fairgan_nb.folders import load_image_folder, image_folder_data
 from fairgan_nb.reproduce import main
-from standins import TINY_SIZES
+from standins import TINY_SIZES, set_args
 
 BIN = Path(sys.executable).parent
 NAMES = ("zero", "one", "two", "three")
@@ -31,7 +31,7 @@ def digits(tmp_path_factory):
 
 def test_folder_runs_every_section(root, digits, tmp_path):
     run = tmp_path/"run"
-    sizes = [a for s in TINY_SIZES for a in ("--set", s)]
+    sizes = set_args(*TINY_SIZES)
     r = subprocess.run([BIN/"fairgan-reproduce", "--experiment", "folder", "--files", str(digits), "--profile", "smoke",
                         "--run-dir", str(run), *sizes], cwd=root, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
