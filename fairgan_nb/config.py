@@ -111,7 +111,7 @@ class RebalanceCfg:
     extreme_rows: tuple[str, ...] = ("baseline", "rebalanced", "rebalanced_bias", "oracle") # rows of the `extreme` share preset
     presets: tuple[str, ...] = ("longtail", "extreme") # data presets of the section on the embedded digits: 'longtail', 'extreme'
     n_select: int = 5000          # samples each snapshot (and the study's auxiliary-classifier F) is read on
-    n_snapshots: int = 24         # generator snapshots kept per model
+    n_snapshots: int = 12         # generator snapshots kept per model (`fairgan-study` keeps 24: its plateau reads F every 250 steps)
     n_procs: int = 3              # GANs trained side by side
     bias_loss: str = "mi_soft"    # the differentiable bias term of the `*_bias` rows
     bias_coef: float = 1.0        # its weight in the generator loss

@@ -8,13 +8,13 @@ import argparse, fcntl, json, math, multiprocessing as mp, sys, time
 from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 from tqdm.auto import tqdm
-from .config import PROFILES, PROCESS_SETTINGS, Profile, digest
+from .config import PROFILES, PROCESS_SETTINGS, Profile, digest, get_profile, override
 from .core import (DEFAULT_EXPERIMENT, committed_figures, difference_verdict, git_commit, repo_root, save_figure, save_json,
                              save_table)
 from .models import generate, predict_proba
@@ -26,15 +26,16 @@ from .fairness import fairness_report
 from .evaluation import calc_metrics, metric_inputs
 
 # %% auto #0
-__all__ = ['STUDY_PRESETS', 'ABLATION_PRESET', 'ABLATION_GROUPS', 'SELECTION_SEED', 'CHOICES', 'UNIT_IGNORES', 'LEDGERS', 'PAIRS',
-           'ABLATION_PAIRS', 'TARGET_GAIN', 'LOSS_ROWS', 'READERS', 'READER_NAMES', 'parse_seeds', 'Choice',
-           'study_rows', 'unit_settings', 'SeedRun', 'seed_row', 'seed_curves', 'run_seed', 'default_study_dir',
-           'study_fig_dir', 'study_units', 'run_study', 'real_agreement', 'unit_name', 'read_ledger', 'finished',
-           'collect', 'reruns', 'one_per_row', 't_interval', 'lineage', 'seeds_table', 'differences', 'target_verdict',
-           'verdicts', 'diagnosis', 'readers_note', 'check_verdicts', 'selection_table', 'held_out_differences',
-           'choice_pick', 'choice_note', 'choice_tables', 'choice_checks', 'choice_held', 'selection_note',
-           'plateau_table', 'plateau_lines', 'finetune_match', 'budget_table', 'levers', 'plateau_figure', 'reading',
-           'readers', 'unit_readers', 'readers_table', 'readers_lines', 'seeds_figure', 'write_study', 'study', 'main']
+__all__ = ['STUDY_PRESETS', 'ABLATION_PRESET', 'ABLATION_GROUPS', 'SELECTION_SEED', 'CHOICES', 'UNIT_IGNORES', 'STUDY_SETTINGS',
+           'LEDGERS', 'PAIRS', 'ABLATION_PAIRS', 'TARGET_GAIN', 'LOSS_ROWS', 'READERS', 'READER_NAMES', 'parse_seeds',
+           'Choice', 'study_rows', 'unit_settings', 'SeedRun', 'seed_row', 'seed_curves', 'run_seed',
+           'default_study_dir', 'study_profile', 'study_fig_dir', 'study_units', 'run_study', 'real_agreement',
+           'unit_name', 'read_ledger', 'finished', 'collect', 'reruns', 'one_per_row', 't_interval', 'lineage',
+           'seeds_table', 'differences', 'target_verdict', 'verdicts', 'diagnosis', 'readers_note', 'check_verdicts',
+           'selection_table', 'held_out_differences', 'choice_pick', 'choice_note', 'choice_tables', 'choice_checks',
+           'choice_held', 'selection_note', 'plateau_table', 'plateau_lines', 'finetune_match', 'budget_table',
+           'levers', 'plateau_figure', 'reading', 'readers', 'unit_readers', 'readers_table', 'readers_lines',
+           'seeds_figure', 'write_study', 'study', 'main']
 
 # %% ../nbs/04a_seeds.ipynb #c3270714
 def parse_seeds(text: str | int | list[int] # '0-4', '0,2,7', '3', or the numbers themselves
@@ -183,9 +184,19 @@ def default_study_dir(profile: str) -> Path:
     "`runs/study-<profile>` in the checkout (or the cwd outside one)."
     return (repo_root() or Path.cwd())/"runs"/f"study-{profile}"
 
+STUDY_SETTINGS = ("rebalance.n_snapshots=24",)  # the study's own settings over a profile's, before `--set`: F against steps every 250 steps
+
+def study_profile(profile: str | Profile = "quick", # a profile's name (it gets `STUDY_SETTINGS`), or a study's configuration
+                  overrides: dict | list[str] | None = None # settings changed on the command line, applied last
+                 ) -> Profile:
+    "A study's configuration: the profile `profile`, then `STUDY_SETTINGS`, then `overrides`, device resolved."
+    p = profile if isinstance(profile, Profile) else override(get_profile(profile), list(STUDY_SETTINGS))
+    return experiment_profile(p, DEFAULT_EXPERIMENT, overrides)
+
 def study_fig_dir(profile: Profile, root: Path) -> Path:
-    "The committed `figures/` for the unchanged `quick` profile in a checkout (as for `fairgan-reproduce`), else the study's own `figures/`."
-    return committed_figures(profile) or Path(root)/"figures"
+    "The committed `figures/` for the study of the unchanged `quick` profile in a checkout (as for `fairgan-reproduce`), else the study's own `figures/`."
+    quick = study_profile("quick")
+    return (committed_figures("quick") if replace(profile, compute=quick.compute) == quick else None) or Path(root)/"figures"
 
 def _pool(n: int): return ProcessPoolExecutor(n, mp_context=mp.get_context("spawn"))
 
@@ -215,7 +226,7 @@ def run_study(profile: str | Profile = "quick", seeds=(0, 1, 2, 3, 4), presets=S
               choice_seeds=(), # seeds of the `CHOICES` (every candidate on the selection seed, the chosen one on the others)
              ) -> pd.DataFrame:
     "Run (or resume) the study and return the rows of every finished unit."
-    cfg = experiment_profile(profile, DEFAULT_EXPERIMENT, overrides)
+    cfg = study_profile(profile, overrides)
     root = Path(root or default_study_dir(cfg.name)).resolve()
     units = study_units(cfg, root, seeds, presets, ablation_seeds, choice_seeds)
     (root/"shared").mkdir(parents=True, exist_ok=True)
@@ -696,7 +707,7 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--ablation-seeds", default="0-2", help=f"seeds of the ablations on {ABLATION_PRESET}; 'none' for none (default: 0-2)")
     ap.add_argument("--choice-seeds", default="0-4", help=f"seeds of the choices (the GAN levers, the loss's coefficient, the search's confidence): every candidate on seed {SELECTION_SEED}, the chosen one on the others; 'none' for none (default: 0-4)")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.FIELD=VALUE",
-                    help="change one setting of the profile (repeatable)")
+                    help=f"change one setting of the profile, after the study's own {', '.join(STUDY_SETTINGS)} (repeatable)")
     ap.add_argument("--root", default=None, help="the study's folder (default: runs/study-<profile>)")
     ap.add_argument("--fig-dir", default=None, help="where the tables go (default: figures/ for quick, <root>/figures otherwise)")
     ap.add_argument("--procs", type=int, default=2, help="worker processes, one thread each (default: 2)")
@@ -712,7 +723,7 @@ def study(profile: str = "quick", seeds="0-4", presets=STUDY_PRESETS, root=None,
     presets = [p.strip() for p in presets.split(",")] if isinstance(presets, str) else list(presets)
     for p in presets: study_rows(PROFILES["smoke"], p)  # refuses an unknown preset before any work
     if n_procs < 1: raise ValueError(f"--procs must be at least 1, got {n_procs}")
-    cfg = experiment_profile(profile, DEFAULT_EXPERIMENT, overrides)
+    cfg = study_profile(profile, overrides)
     root = Path(root or default_study_dir(cfg.name)).resolve(); t0 = time.time()
     fig = Path(fig_dir) if fig_dir else study_fig_dir(cfg, root)
     units, ledger = study_units(cfg, root, seeds, presets, ablation_seeds, choice_seeds), read_ledger(fig)
