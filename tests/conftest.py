@@ -11,10 +11,11 @@ if os.environ.get("PYTEST_XDIST_WORKER"):  # two workers already fill the two co
 @pytest.fixture(scope="session")
 def root() -> Path: return ROOT
 
-FIRST = ("test_reproduce.py", "test_cifar10_lt.py", "test_folders.py", "test_experiments.py", "test_study.py", "test_notebooks.py")
+FIRST = ("test_reproduce.py", "test_cifar10_lt.py", "test_folders.py", "test_study.py", "test_experiments.py", "test_notebooks.py")
 
 def pytest_collection_modifyitems(items):
-    "The files that run the pipeline end to end first: with a file per worker (pytest-xdist), the long ones do not come last."
+    """The files that run the pipeline end to end first, longest first: with a file per worker (pytest-xdist, in this
+    order with --no-loadscope-reorder, where by default it orders files by their number of tests), the long ones do not come last."""
     rank = {name: i for i, name in enumerate(FIRST)}
     items.sort(key=lambda it: rank.get(Path(str(it.fspath)).name, len(FIRST)))  # stable: the rest keep their order
 
