@@ -112,7 +112,7 @@ class RebalanceCfg:
     presets: tuple[str, ...] = ("longtail", "extreme") # data presets of the section on the embedded digits: 'longtail', 'extreme'
     n_select: int = 5000          # samples each snapshot (and the study's auxiliary-classifier F) is read on
     n_snapshots: int = 12         # generator snapshots kept per model (`fairgan-study` keeps 24: its plateau reads F every 250 steps)
-    n_procs: int = 3              # GANs trained side by side
+    n_procs: int = 2              # GANs trained side by side, one per core (a third process only shares them)
     bias_loss: str = "mi_soft"    # the differentiable bias term of the `*_bias` rows
     bias_coef: float = 1.0        # its weight in the generator loss
     bias_weights: str = "unit"    # 'unit' or 'biased' (from the biased GAN's shares)
